@@ -1,0 +1,27 @@
+/** Errors every adapter of a port throws in the same situation, so callers need not know the technology. */
+
+export class ObjectNotFoundError extends Error {
+  override name = 'ObjectNotFoundError' as const;
+  constructor(readonly uri: string, options?: { cause?: unknown }) {
+    super(`no object at ${uri}`, options);
+  }
+}
+
+export class ParameterNotFoundError extends Error {
+  override name = 'ParameterNotFoundError' as const;
+  constructor(readonly parameterName: string, version?: number, options?: { cause?: unknown }) {
+    super(`no parameter ${parameterName}${version === undefined ? '' : ` at version ${version}`}`, options);
+  }
+}
+
+export class ParameterAlreadyExistsError extends Error {
+  override name = 'ParameterAlreadyExistsError' as const;
+  constructor(readonly parameterName: string, options?: { cause?: unknown }) {
+    super(`parameter ${parameterName} already exists and overwrite was not asked for`, options);
+  }
+}
+
+/** A store answered with a failure the adapter could not retry away. */
+export class StoreError extends Error {
+  override name = 'StoreError' as const;
+}
