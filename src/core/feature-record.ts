@@ -85,7 +85,7 @@ export function validateFeatureRecord(record: unknown, position: number): Featur
     fail('event_time', `is ${JSON.stringify(r.event_time)}, not an ISO 8601 time like 2025-03-05T02:13:00.000Z`);
   }
   const count = r.total_nb_trx_1min;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
     fail('total_nb_trx_1min', `is ${JSON.stringify(count)}, not a non-negative integer`);
   }
   for (const field of ['total_fee_1min', 'avg_fee_1min'] as const) {

@@ -38,9 +38,23 @@ describe('Class: SqliteFeatureStore', () => {
   });
 
   it('rolls back a batch that fails half-way through the write', async () => {
-    home.db.exec(`CREATE TRIGGER fail_on_minute_7 BEFORE INSERT ON feature_records
-      WHEN NEW.tx_minute = '2025-03-05T00:07:00Z' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    // Prepare: the 8th insert of the batch fails, as a full disk would make it
+    const prepare = home.db.prepare.bind(home.db);
+    jest.spyOn(home.db, 'prepare').mockImplementation((sql: string) => {
+      const statement = prepare(sql);
+      if (!sql.trimStart().startsWith('INSERT')) return statement;
+      let calls = 0;
+      const run = statement.run.bind(statement);
+      return Object.assign(Object.create(statement), {
+        run: (...args: unknown[]) => {
+          if (++calls === 8) throw new Error('disk full');
+          return run(...args);
+        },
+      });
+    });
+    // Act / Assess
     await expect(store.putRecords(recordsFor(range(10)))).rejects.toThrow('disk full');
+    jest.restoreAllMocks();
     expect(store.summary().rows).toBe(0);
   });
 
