@@ -1,0 +1,79 @@
+/**
+ * Fused dense kernels over Float64Array, written for V8: no per-op dispatch, no allocation.
+ * The one matrix product everything uses is C = A·Bᵀ (both operands with K contiguous), register-
+ * blocked 4×4 so each loaded value feeds four multiply-adds.
+ */
+
+/**
+ * C[M,N] (+)= A[M,K] · B[N,K]ᵀ. Row-major, starting at the offsets, with row strides lda (A), ldb (B)
+ * and N (C); lda and ldb default to K (dense operands).
+ * shape: A [M, K], B [N, K], C [M, N].
+ */
+export function gemmABt(
+  M: number, N: number, K: number,
+  A: Float64Array, aOff: number,
+  B: Float64Array, bOff: number,
+  C: Float64Array, cOff: number,
+  accumulate: boolean,
+  lda = K, ldb = K,
+): void {
+  const M4 = M - (M % 4);
+  const N4 = N - (N % 4);
+  for (let i = 0; i < M4; i += 4) {
+    const a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+    for (let j = 0; j < N4; j += 4) {
+      const b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let k = 0; k < K; k++) {
+        const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
+        const y0 = B[b0 + k], y1 = B[b1 + k], y2 = B[b2 + k], y3 = B[b3 + k];
+        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+        s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+        s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+      }
+      let c = cOff + i * N + j;
+      if (accumulate) {
+        C[c] += s00; C[c + 1] += s01; C[c + 2] += s02; C[c + 3] += s03; c += N;
+        C[c] += s10; C[c + 1] += s11; C[c + 2] += s12; C[c + 3] += s13; c += N;
+        C[c] += s20; C[c + 1] += s21; C[c + 2] += s22; C[c + 3] += s23; c += N;
+        C[c] += s30; C[c + 1] += s31; C[c + 2] += s32; C[c + 3] += s33;
+      } else {
+        C[c] = s00; C[c + 1] = s01; C[c + 2] = s02; C[c + 3] = s03; c += N;
+        C[c] = s10; C[c + 1] = s11; C[c + 2] = s12; C[c + 3] = s13; c += N;
+        C[c] = s20; C[c + 1] = s21; C[c + 2] = s22; C[c + 3] = s23; c += N;
+        C[c] = s30; C[c + 1] = s31; C[c + 2] = s32; C[c + 3] = s33;
+      }
+    }
+    for (let j = N4; j < N; j++) for (let r = i; r < i + 4; r++) dotInto(r, j, K, N, A, aOff, B, bOff, C, cOff, accumulate, lda, ldb);
+  }
+  for (let i = M4; i < M; i++) for (let j = 0; j < N; j++) dotInto(i, j, K, N, A, aOff, B, bOff, C, cOff, accumulate, lda, ldb);
+}
+
+
+/** C[i, j] (+)= A[i, :] · B[j, :] (the edge of gemmABt). */
+function dotInto(
+  i: number, j: number, K: number, N: number,
+  A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean,
+  lda: number, ldb: number,
+): void {
+  const a = aOff + i * lda;
+  const b = bOff + j * ldb;
+  let s = 0;
+  for (let k = 0; k < K; k++) s += A[a + k] * B[b + k];
+  const c = cOff + i * N + j;
+  C[c] = accumulate ? C[c] + s : s;
+}
+
+/** dst[cols, rows] = src[rows, cols]ᵀ (src from srcOff, row stride `stride` ≥ cols). */
+export function transpose(
+  rows: number, cols: number,
+  src: Float64Array, srcOff: number, stride: number,
+  dst: Float64Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const s = srcOff + r * stride;
+    for (let c = 0; c < cols; c++) dst[c * rows + r] = src[s + c];
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Training: windows sampled at random (seeded), teacher forcing over context_length − 1 +
+ * prediction_length steps, masked NLL (unobserved targets skipped), Adam with gradient-norm clipping,
+ * learning rate halved after 10 epochs without improvement, optional early stopping, and the
+ * parameters of the best epoch kept (GluonTS's trainer defaults). Optionally data parallel over two
+ * threads (see gradient-helper.ts).
+ */
+import { InsufficientDataError } from './errors';
+import type { Likelihood } from './likelihoods';
+import { contextScale, inputSize, type ModelConfig, type PreparedSeries, writeInput } from './model';
+import { allocateBatch, batchGradient, type BatchBuffers } from './batch-gradient';
+import { GradientHelper } from './gradient-helper';
+import { DeepARNetwork, type NetworkSpec, parameterCount } from './network';
+import { Rng } from './rng';
+
+export interface TrainingOptions {
+  epochs: number;
+  miniBatchSize: number;
+  learningRate: number;
+  earlyStoppingPatience?: number;
+  seed: number;
+  /** Batches per epoch (GluonTS's num_batches_per_epoch); 50 by default. */
+  numBatchesPerEpoch?: number;
+  clipGradientNorm?: number;
+  /**
+   * 1 (default) or 2: with 2, a helper thread computes the gradient of half of each mini-batch
+   * (data parallel; the same seed and thread count give the same model).
+   */
+  threads?: number;
+  onEpoch?: (e: EpochReport) => void;
+}
+
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  learningRate: number;
+}
+
+export interface TrainingResult {
+  network: DeepARNetwork;
+  history: EpochReport[];
+  /** Mean loss of the last epoch run (SageMaker's train:final_loss). */
+  finalLoss: number;
+  bestEpoch: number;
+}
+
+export function trainNetwork(
+  config: ModelConfig, likelihood: Likelihood, series: readonly PreparedSeries[], opts: TrainingOptions,
+): TrainingResult {
+  const rng = new Rng(opts.seed);
+  const spec: NetworkSpec = {
+    inputSize: inputSize(config),
+    numCells: config.numCells,
+    numLayers: config.numLayers,
+    numOutputs: likelihood.numParams,
+    cardinalities: config.cardinalities,
+    embeddingDimension: config.embeddingDimension,
+    dropoutRate: config.dropoutRate,
+  };
+  const threads = Math.max(1, Math.min(2, opts.threads ?? 1));
+  const nParams = parameterCount(spec);
+  const net = new DeepARNetwork(spec, threads > 1 ? { params: new Float64Array(new SharedArrayBuffer(nParams * 8)) } : {});
+  net.initialize(rng);
+  const sampler = windowSampler(config, series);
+  const C = config.contextLength;
+  const T = C - 1 + config.predictionLength;
+  const B = opts.miniBatchSize;
+  const I = spec.inputSize;
+  const nCat = config.cardinalities.length;
+  // the batch is split between this thread (first Bm windows) and, with 2 threads, a helper thread
+  const Bm = threads > 1 ? Math.ceil(B / 2) : B;
+  const helper = threads > 1 && B > Bm ? new GradientHelper(spec, likelihood.name, net.params, T, B - Bm, opts.seed + 7919) : undefined;
+  const mine = allocateBatch(T, Bm, I, spec.numOutputs, nCat, false);
+  const adam = new Adam(nParams, opts.learningRate);
+  const nb = opts.numBatchesPerEpoch ?? 50;
+  const clip = opts.clipGradientNorm ?? 10;
+  const history: EpochReport[] = [];
+  let best = { loss: Infinity, epoch: 0, params: net.params.slice() };
+  let sincePlateauBest = 0;
+  let plateauBest = Infinity;
+  try {
+    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+      const t0 = performance.now();
+      let lossSum = 0;
+      for (let batch = 0; batch < nb; batch++) {
+        let count = 0;
+        for (let b = 0; b < B; b++) {
+          const { s, j } = sampler(rng);
+          const [buf, bb, rows] = b < Bm ? [mine, b, Bm] : [helper!.batch, b - Bm, B - Bm];
+          count += fillWindow(config, s, j, buf, bb, rows, T, I);
+        }
+        const weight = 1 / Math.max(1, count);
+        helper?.start(B - Bm, weight);
+        let loss = batchGradient(net, likelihood, T, Bm, mine, weight, rng);
+        if (helper) {
+          loss += helper.finish();
+          const g = net.grads;
+          const h = helper.grads;
+          for (let i = 0; i < g.length; i++) g[i] += h[i];
+        }
+        clipByNorm(net.grads, clip);
+        adam.step(net.params, net.grads);
+        lossSum += loss;
+      }
+      const loss = lossSum / nb;
+      const report = { epoch, loss, seconds: (performance.now() - t0) / 1000, learningRate: adam.lr };
+      history.push(report);
+      opts.onEpoch?.(report);
+      if (!Number.isFinite(loss)) break;
+      if (loss < best.loss) best = { loss, epoch, params: net.params.slice() };
+      if (loss < plateauBest) {
+        plateauBest = loss;
+        sincePlateauBest = 0;
+      } else if (++sincePlateauBest >= 10) {
+        adam.lr *= 0.5;
+        sincePlateauBest = 0;
+      }
+      if (opts.earlyStoppingPatience !== undefined && epoch - best.epoch >= opts.earlyStoppingPatience) break;
+    }
+  } finally {
+    helper?.close();
+  }
+  if (best.epoch > 0) net.params.set(best.params);
+  const network = threads > 1 ? copyNetwork(net) : net;
+  return { network, history, finalLoss: history[history.length - 1].loss, bestEpoch: best.epoch };
+}
+
+/** Writes window (series s, forecast start j) as row b of a batch of `rows`; returns its observed count. */
+function fillWindow(config: ModelConfig, s: PreparedSeries, j: number, buf: BatchBuffers, b: number, rows: number, T: number, I: number): number {
+  const scale = contextScale(config, s, j);
+  buf.scales[b] = scale;
+  buf.cats.set(s.cats, b * s.cats.length);
+  let count = 0;
+  for (let t = 0; t < T; t++) {
+    const p = j - config.contextLength + 1 + t;
+    const r = t * rows + b;
+    writeInput(config, s, p, scale, buf.x, r * I);
+    buf.y[r] = s.values[s.pad + p];
+    count += buf.obs[r] = s.observed[s.pad + p];
+  }
+  return count;
+}
+
+/** A network with ordinary (non-shared) buffers holding the same parameters. */
+function copyNetwork(net: DeepARNetwork): DeepARNetwork {
+  const copy = new DeepARNetwork(net.spec);
+  copy.params.set(net.params);
+  return copy;
+}
+
+/** Draws (series, forecast start j) uniformly over all windows with an observed context and a full future. */
+function windowSampler(config: ModelConfig, series: readonly PreparedSeries[]): (rng: Rng) => { s: PreparedSeries; j: number } {
+  const P = config.predictionLength;
+  const ranges = series
+    .map((s) => ({ s, lo: s.firstObserved + 1, hi: s.length - P }))
+    .filter((r) => r.s.firstObserved >= 0 && r.hi >= r.lo);
+  if (ranges.length === 0) {
+    throw new InsufficientDataError(`no training series has an observed point followed by prediction_length (${P}) more points`);
+  }
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const r of ranges) cumulative.push((total += r.hi - r.lo + 1));
+  return (rng) => {
+    const k = rng.int(0, total - 1);
+    let i = 0;
+    while (cumulative[i] <= k) i++;
+    const r = ranges[i];
+    return { s: r.s, j: r.hi - (cumulative[i] - 1 - k) };
+  };
+}
+
+function clipByNorm(g: Float64Array, maxNorm: number): void {
+  let sq = 0;
+  for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
+  const norm = Math.sqrt(sq);
+  if (!(norm > maxNorm)) {
+    if (!Number.isFinite(norm)) g.fill(0);
+    return;
+  }
+  const f = maxNorm / norm;
+  for (let i = 0; i < g.length; i++) g[i] *= f;
+}
+
+/** Adam (β1 0.9, β2 0.999, ε 1e-8) with weight decay 1e-8, as GluonTS's default optimizer. */
+export class Adam {
+  private m: Float64Array;
+  private v: Float64Array;
+  private t = 0;
+  constructor(n: number, public lr: number, private weightDecay = 1e-8) {
+    this.m = new Float64Array(n);
+    this.v = new Float64Array(n);
+  }
+  step(params: Float64Array, grads: Float64Array): void {
+    this.t++;
+    const b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const c1 = 1 - Math.pow(b1, this.t);
+    const c2 = 1 - Math.pow(b2, this.t);
+    const { m, v, lr, weightDecay } = this;
+    for (let i = 0; i < params.length; i++) {
+      const g = grads[i] + weightDecay * params[i];
+      m[i] = b1 * m[i] + (1 - b1) * g;
+      v[i] = b2 * v[i] + (1 - b2) * g * g;
+      params[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
+    }
+  }
+}

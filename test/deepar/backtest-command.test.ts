@@ -1,0 +1,83 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { registerBacktestCommand } from '../../local/commands/backtest';
+import { seasonalSeries } from './mothers';
+
+const dir = mkdtempSync(join(tmpdir(), 'deepar-backtest-'));
+
+/** An hourly CSV with jittered timestamps (two rows per hour), a total and a count column. */
+function writeCsv(name: string, hours: number, edit: (rows: string[]) => void = () => {}): string {
+  const y = seasonalSeries(hours, 4, 0.5, 20);
+  const rows = ['time,total,count'];
+  for (let h = 0; h < hours; h++) {
+    for (const minute of [5, 35]) {
+      const t = new Date(Date.UTC(2025, 0, 1, h, minute, 13)).toISOString();
+      rows.push(`${t},${(y[h] * 3).toFixed(4)},3`);
+    }
+  }
+  edit(rows);
+  const file = join(dir, name);
+  writeFileSync(file, rows.join('\n') + '\n');
+  return file;
+}
+
+async function run(args: string[]): Promise<{ stdout: string; stderr: string; error?: Error }> {
+  const program = new Command('mlops').exitOverride();
+  let stderr = '';
+  program.configureOutput({ writeErr: (s) => (stderr += s), writeOut: () => {} });
+  registerBacktestCommand(program);
+  let stdout = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    await program.parseAsync(['node', 'mlops', 'backtest', ...args]);
+    return { stdout, stderr };
+  } catch (e) {
+    return { stdout, stderr, error: e as Error };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const FAST = ['--freq', 'H', '--prediction-length', '6', '--windows', '3', '--context-length', '12', '--epochs', '1'];
+
+describe('Command: mlops backtest', () => {
+  it('prints the JSON result as the last line with --json, on a ratio target', async () => {
+    // Prepare
+    const csv = writeCsv('ok.csv', 24 * 5);
+    // Act
+    const { stdout, error } = await run(['--csv', csv, '--time-column', 'time', '--target-column', 'total/count', ...FAST, '--json']);
+    // Assess
+    expect(error).toBeUndefined();
+    const last = JSON.parse(stdout.trimEnd().split('\n').pop()!);
+    expect(last).toMatchObject({ series: 120, windows: 3 });
+    expect(Object.keys(last.models)).toEqual(['deepar', 'seasonal_naive', 'naive']);
+    expect(Object.keys(last.models.deepar)).toEqual(['mean_wQuantileLoss', 'RMSE', 'train_seconds']);
+    for (const m of Object.values(last.models) as { mean_wQuantileLoss: number }[]) expect(m.mean_wQuantileLoss).toBeGreaterThan(0);
+  });
+
+  it.each([
+    { name: 'a missing file', args: ['--csv', join(dir, 'nope.csv'), '--time-column', 'time', '--target-column', 'total'], message: /cannot read --csv .*nope\.csv: no such file/ },
+    { name: 'an unknown column', args: ['--csv', 'ok', '--time-column', 'time', '--target-column', 'fee'], message: /--target-column "fee" is not a column .*columns: time, total, count/ },
+    { name: 'an unknown time column', args: ['--csv', 'ok', '--time-column', 'when', '--target-column', 'total'], message: /--time-column "when" is not a column/ },
+    { name: 'an unparsable time', args: ['--csv', 'badtime', '--time-column', 'time', '--target-column', 'total'], message: /line 4: cannot parse time "yesterday" in column time/ },
+    { name: 'too little data', args: ['--csv', 'short', '--time-column', 'time', '--target-column', 'total'], message: /too few for 3 windows/ },
+    { name: 'a bad frequency', args: ['--csv', 'ok', '--time-column', 'time', '--target-column', 'total', '--freq', '7s'], message: /--freq must be M, W, D, H or min/ },
+  ])('fails clearly on $name', async ({ args, message }) => {
+    // Prepare
+    const files: Record<string, string> = {
+      ok: writeCsv('ok.csv', 24 * 5),
+      badtime: writeCsv('badtime.csv', 24 * 5, (rows) => (rows[3] = 'yesterday,1,1')),
+      short: writeCsv('short.csv', 20),
+    };
+    const resolved = args.map((a) => files[a] ?? a);
+    // Act
+    const { stderr, error } = await run([...FAST, ...resolved]);
+    // Assess
+    expect(error).toBeDefined();
+    expect(stderr).toMatch(message);
+  });
+});
