@@ -1,0 +1,83 @@
+/**
+ * The local SageMaker's tables in the twin's SQLite file. Idempotent (`IF NOT EXISTS`), so it can run at
+ * every start; it is meant to become one numbered step of local/db/migrations.ts.
+ * Names are unique case-insensitively (SageMaker's ARNs are lower case); times are ISO-8601 text;
+ * request and list columns hold JSON.
+ */
+import type Database from 'better-sqlite3';
+
+export const SAGEMAKER_SCHEMA = `
+CREATE TABLE IF NOT EXISTS sagemaker_training_jobs (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  arn TEXT NOT NULL,
+  status TEXT NOT NULL,
+  secondary_status TEXT NOT NULL,
+  request TEXT NOT NULL,
+  transitions TEXT NOT NULL DEFAULT '[]',
+  progress TEXT NOT NULL DEFAULT '[]',
+  final_metrics TEXT,
+  model_artifacts TEXT,
+  failure_reason TEXT,
+  owner TEXT,
+  creation_time TEXT NOT NULL,
+  training_start_time TEXT,
+  training_end_time TEXT,
+  last_modified_time TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sagemaker_training_jobs_by_status ON sagemaker_training_jobs (status);
+
+CREATE TABLE IF NOT EXISTS sagemaker_models (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  arn TEXT NOT NULL,
+  request TEXT NOT NULL,
+  creation_time TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sagemaker_transform_jobs (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  arn TEXT NOT NULL,
+  status TEXT NOT NULL,
+  request TEXT NOT NULL,
+  failure_reason TEXT,
+  outputs TEXT NOT NULL DEFAULT '[]',
+  owner TEXT,
+  creation_time TEXT NOT NULL,
+  transform_start_time TEXT,
+  transform_end_time TEXT,
+  last_modified_time TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sagemaker_transform_jobs_by_status ON sagemaker_transform_jobs (status);
+
+CREATE TABLE IF NOT EXISTS sagemaker_model_package_groups (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  arn TEXT NOT NULL,
+  description TEXT,
+  creation_time TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sagemaker_model_packages (
+  arn TEXT PRIMARY KEY,
+  group_name TEXT NOT NULL COLLATE NOCASE,
+  version INTEGER NOT NULL,
+  request TEXT NOT NULL,
+  approval_status TEXT NOT NULL,
+  approval_description TEXT,
+  creation_time TEXT NOT NULL,
+  last_modified_time TEXT NOT NULL,
+  UNIQUE (group_name, version)
+);
+
+CREATE TABLE IF NOT EXISTS sagemaker_model_package_approvals (
+  id INTEGER PRIMARY KEY,
+  model_package_arn TEXT NOT NULL,
+  from_status TEXT NOT NULL,
+  to_status TEXT NOT NULL,
+  description TEXT,
+  changed_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sagemaker_model_package_approvals_by_arn ON sagemaker_model_package_approvals (model_package_arn);
+`;
+
+export function migrate(db: Database.Database): void {
+  db.exec(SAGEMAKER_SCHEMA);
+}

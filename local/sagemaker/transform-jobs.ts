@@ -1,0 +1,187 @@
+/**
+ * Batch transform jobs: CreateTransformJob runs in the background. It unpacks the model's model.tar.gz once
+ * (into `<workDir>/models/`), then forecasts each object under the input prefix with DeepAR's batch
+ * transform (DEEPAR_INFERENCE_CONFIG from Environment) and writes `<S3OutputPath>/<input name>.out`, one
+ * line out per line in. A bad line fails the job; its error (which names the line) is the FailureReason.
+ * With either SplitType or AssembleWith the output is DeepAR's JSON Lines: each record is a line.
+ */
+import type { CreateTransformJobResponse, DescribeTransformJobResponse, TransformJobStatus } from '@aws-sdk/client-sagemaker';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { batchTransform, loadPredictor, ModelArtifactError } from '../../src/deepar';
+import { dateOf, failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, type ServiceContext } from './context';
+import { invalid, resourceInUse } from './errors';
+import type { Models, StoredModel } from './models';
+import { relativeName, unpackTarball } from './objects';
+import { checkTransformJobRequest, inputObjects, type ValidTransformJobRequest } from './transform-request';
+import { requireName, requireObject } from './validation';
+
+type Predictor = ReturnType<typeof loadPredictor>;
+
+interface Row {
+  name: string;
+  arn: string;
+  status: TransformJobStatus;
+  request: string;
+  failure_reason: string | null;
+  outputs: string;
+  owner: string | null;
+  creation_time: string;
+  transform_start_time: string | null;
+  transform_end_time: string | null;
+  last_modified_time: string;
+}
+
+export class TransformJobs {
+  /** Loaded models, by ARN and creation time (a model deleted and created again under its name is another model). */
+  private readonly predictors = new Map<string, Promise<Predictor>>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly models: Models,
+    private readonly seed = 0,
+  ) {}
+
+  async create(input: unknown): Promise<CreateTransformJobResponse> {
+    const req = checkTransformJobRequest(input);
+    this.assertNew(req.TransformJobName);
+    const model = this.models.get(req.ModelName);
+    const inputs = await inputObjects(this.ctx.objectStore, req);
+    this.assertNew(req.TransformJobName);
+    const now = iso(this.ctx.now());
+    const arn = this.ctx.arn('transform-job', req.TransformJobName);
+    this.ctx.db
+      .prepare(
+        `INSERT INTO sagemaker_transform_jobs (name, arn, status, request, owner, creation_time, transform_start_time, last_modified_time)
+         VALUES (?, ?, 'InProgress', ?, ?, ?, ?, ?)`,
+      )
+      .run(req.TransformJobName, arn, JSON.stringify(req), this.ctx.owner, now, now, now);
+    this.changed(req.TransformJobName, 'InProgress');
+    void this.run(req, model, inputs).catch(() => undefined); // run records its own failures; this only swallows a closed store's
+    return { TransformJobArn: arn };
+  }
+
+  describe(input: unknown): DescribeTransformJobResponse {
+    const { TransformJobName } = requireObject<{ TransformJobName?: string }>(input, 'DescribeTransformJobRequest');
+    const name = requireName(TransformJobName, 'TransformJobName');
+    const row = this.find(name);
+    if (!row) throw invalid(`Could not find requested job with name ${name}`, 'TransformJobName');
+    const req = JSON.parse(row.request) as ValidTransformJobRequest;
+    return {
+      TransformJobName: row.name,
+      TransformJobArn: row.arn,
+      TransformJobStatus: row.status,
+      FailureReason: row.failure_reason ?? undefined,
+      ModelName: req.ModelName,
+      MaxConcurrentTransforms: req.MaxConcurrentTransforms,
+      MaxPayloadInMB: req.MaxPayloadInMB,
+      BatchStrategy: req.BatchStrategy,
+      Environment: req.Environment,
+      TransformInput: req.TransformInput,
+      TransformOutput: req.TransformOutput,
+      TransformResources: req.TransformResources,
+      CreationTime: new Date(row.creation_time),
+      TransformStartTime: dateOf(row.transform_start_time),
+      TransformEndTime: dateOf(row.transform_end_time),
+    };
+  }
+
+  /** The `.out` objects a job wrote, in input order. */
+  outputs(name: string): string[] {
+    const row = this.find(name);
+    if (!row) throw invalid(`Could not find requested job with name ${name}`, 'TransformJobName');
+    return JSON.parse(row.outputs) as string[];
+  }
+
+  wait(name: string, signal?: AbortSignal): Promise<DescribeTransformJobResponse> {
+    return this.ctx.waitUntil(resourceKey('transform-job', name), () => {
+      const d = this.describe({ TransformJobName: name });
+      return d.TransformJobStatus === 'Completed' || d.TransformJobStatus === 'Failed' || d.TransformJobStatus === 'Stopped' ? d : undefined;
+    }, signal);
+  }
+
+  recover(): string[] {
+    const rows = this.ctx.db.prepare(`SELECT * FROM sagemaker_transform_jobs WHERE status IN ('InProgress', 'Stopping')`).all() as Row[];
+    const orphans = rows.filter((r) => isOrphanOwner(r.owner));
+    for (const row of orphans) this.finish(row.name, 'Failed', ORPHAN_FAILURE_REASON, { requireOwner: false });
+    return orphans.map((r) => r.name);
+  }
+
+  private async run(req: ValidTransformJobRequest, model: StoredModel, inputs: string[]): Promise<void> {
+    const name = req.TransformJobName;
+    const prefix = req.TransformInput!.DataSource!.S3DataSource!.S3Uri!;
+    const outputPath = req.TransformOutput!.S3OutputPath!.replace(/\/+$/, '');
+    let current = '';
+    try {
+      const predictor = await this.predictor(model);
+      for (const uri of inputs) {
+        current = uri;
+        await nextTurn(); // each object is forecast synchronously: let other work (waiters, HTTP) in between
+        if (this.ctx.isClosed()) return;
+        const text = (await this.ctx.objectStore.get(uri)).toString('utf8');
+        const out = batchTransform(predictor, text, req.Environment?.DEEPAR_INFERENCE_CONFIG, this.seed);
+        const outUri = `${outputPath}/${relativeName(prefix, uri)}.out`;
+        await this.ctx.objectStore.put(outUri, out);
+        this.ctx.db
+          .prepare(`UPDATE sagemaker_transform_jobs SET outputs = json_insert(outputs, '$[#]', ?), last_modified_time = ? WHERE name = ? AND owner = ?`)
+          .run(outUri, iso(this.ctx.now()), name, this.ctx.owner);
+      }
+      current = '';
+      if (!this.ctx.isClosed()) this.finish(name, 'Completed');
+    } catch (e) {
+      if (this.ctx.isClosed()) return;
+      this.finish(name, 'Failed', current ? `${failureReason(e)} (in ${current})` : failureReason(e));
+    }
+  }
+
+  /** Unpacks a model's model.tar.gz once per model and loads it once per process. */
+  private predictor(model: StoredModel): Promise<Predictor> {
+    const key = `${model.arn}@${model.creationTime.getTime()}`;
+    let loading = this.predictors.get(key);
+    if (!loading) {
+      loading = (async () => {
+        const dir = join(this.ctx.workDir, 'models', `${model.name.toLowerCase()}-${model.creationTime.getTime()}`);
+        if (!existsSync(join(dir, '.unpacked'))) {
+          await rm(dir, { recursive: true, force: true });
+          await unpackTarball(this.ctx.objectStore.pathOf(model.modelDataUrl), dir).catch((e: Error) => {
+            throw new ModelArtifactError(`cannot unpack the model data ${model.modelDataUrl} of model ${model.name}: ${e.message}`, { cause: e });
+          });
+          await writeFile(join(dir, '.unpacked'), model.modelDataUrl);
+        }
+        return loadPredictor(dir);
+      })();
+      loading.catch(() => this.predictors.delete(key));
+      this.predictors.set(key, loading);
+    }
+    return loading;
+  }
+
+  /** Ends a job. Only the owner, or recovery of an orphan, ends it: the row's owner is cleared. */
+  private finish(name: string, status: TransformJobStatus, reason?: string, { requireOwner = true } = {}): void {
+    const now = iso(this.ctx.now());
+    const { changes } = this.ctx.db
+      .prepare(
+        `UPDATE sagemaker_transform_jobs SET status = ?, failure_reason = ?, transform_end_time = ?, last_modified_time = ?, owner = NULL
+         WHERE name = ? AND (owner = ? OR NOT ?)`,
+      )
+      .run(status, reason ?? null, now, now, name, this.ctx.owner, requireOwner ? 1 : 0);
+    if (changes > 0) this.changed(name, status, reason);
+  }
+
+  private changed(name: string, status: string, failureReason?: string): void {
+    this.ctx.changed(resourceKey('transform-job', name), { type: 'TransformJobStatusChanged', name, status, failureReason });
+  }
+
+  private assertNew(name: string): void {
+    const row = this.find(name);
+    if (row) {
+      throw resourceInUse(`Job name must be unique within an AWS account and region, and a job with this name already exists (${row.arn})`, 'TransformJobName');
+    }
+  }
+
+  private find(name: string): Row | undefined {
+    return this.ctx.db.prepare('SELECT * FROM sagemaker_transform_jobs WHERE name = ?').get(name) as Row | undefined;
+  }
+}
