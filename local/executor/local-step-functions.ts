@@ -1,0 +1,198 @@
+/**
+ * The twin's Step Functions: runs the definitions from statemachines/ with aws-local-stepfunctions,
+ * resolving every Task's Resource to a local handler, and keeps executions and their history in SQLite
+ * so `mlops executions` and the guard's ListExecutions see them.
+ */
+import './polyfills';
+import { randomBytes } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type Database from 'better-sqlite3';
+import { loadRawDefinition, resolveReferences, taskStates, type Definition, type Json, type ReferenceResolver } from './definitions';
+import { ExecutionStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent } from './execution-store';
+
+export interface TaskContext {
+  stateName: string;
+  executionArn: string;
+}
+
+/** Runs one Task: its effective input (after Parameters) in, its result out; throws errors by name. */
+export type TaskHandler = (input: Json, context: TaskContext) => Promise<Json>;
+
+export interface LocalStepFunctionsOptions {
+  db: Database.Database;
+  service: string;
+  stage: string;
+  region?: string;
+  accountId?: string;
+  /** Resolves `Ref: LogicalId` in definitions (topics and the like). */
+  ref: (logicalId: string) => string;
+  /** The handler behind a resolved Task resource (a Lambda ARN, or a service integration). */
+  resolveTask: (resource: string, stateName: string) => TaskHandler;
+  /** Divides Wait and Retry intervals: an accelerated twin waits less. 0 waits not at all. */
+  timeScale?: number;
+  now?: () => Date;
+}
+
+export class LocalStepFunctions {
+  readonly store: ExecutionStore;
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly running = new Map<string, Promise<ExecutionRecord>>();
+  private readonly machines = new Map<string, Definition>();
+
+  constructor(private readonly options: LocalStepFunctionsOptions) {
+    this.region = options.region ?? 'local';
+    this.accountId = options.accountId ?? '000000000000';
+    this.store = new ExecutionStore(options.db);
+    this.store.abortOrphans(this.now());
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  readonly resolver: ReferenceResolver = {
+    functionArn: (fn) => `arn:aws:lambda:${this.region}:${this.accountId}:function:${this.options.service}-${this.options.stage}-${fn}`,
+    ref: (id) => this.options.ref(id),
+  };
+
+  stateMachineArn(name: string): string {
+    return `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${this.options.service}-${this.options.stage}-${name}`;
+  }
+
+  /** The definition the twin runs: the file's, with references resolved. */
+  definition(name: string): Definition {
+    let definition = this.machines.get(name);
+    if (!definition) {
+      definition = resolveReferences(loadRawDefinition(name) as Json, this.resolver) as Definition;
+      this.machines.set(name, definition);
+    }
+    return definition;
+  }
+
+  private machineName(stateMachineArn: string): string {
+    const prefix = this.stateMachineArn('');
+    if (!stateMachineArn.startsWith(prefix)) throw namedError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    return stateMachineArn.slice(prefix.length);
+  }
+
+  /** StartExecution: returns at once; `done` settles when the execution ends (it never rejects). */
+  startExecution(params: { stateMachineArn: string; input?: Json; name?: string }): { executionArn: string; startDate: string; done: Promise<ExecutionRecord> } {
+    const machine = this.machineName(params.stateMachineArn);
+    const definition = this.definition(machine);
+    const name = params.name ?? `${machine}-${this.now().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw namedError('InvalidName', `Invalid Name: '${name}'`);
+    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${this.options.service}-${this.options.stage}-${machine}:${name}`;
+    if (this.store.get(executionArn)) throw namedError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    const input = params.input ?? {};
+    const startDate = this.now().toISOString();
+    this.store.insert({ executionArn, stateMachineArn: params.stateMachineArn, name, status: 'RUNNING', startDate, input });
+    const done = this.run(definition, machine, executionArn, name, input).finally(() => this.running.delete(executionArn));
+    this.running.set(executionArn, done);
+    return { executionArn, startDate, done };
+  }
+
+  private async run(definition: Definition, machine: string, executionArn: string, name: string, input: Json): Promise<ExecutionRecord> {
+    const stateMachine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
+    for (const [stateName, state] of taskStates(definition)) {
+      const handler = this.options.resolveTask(String(state.Resource), stateName);
+      taskResourceLocalHandlers[stateName] = (taskInput) => handler(taskInput, { stateName, executionArn });
+    }
+    const execution = stateMachine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, ...this.scaledIntervals(definition) },
+      context: {
+        Execution: { Id: executionArn, Name: name },
+        StateMachine: { Id: this.stateMachineArn(machine), Name: `${this.options.service}-${this.options.stage}-${machine}` },
+      },
+    });
+    let failure: { error: string; cause: string } | undefined;
+    let status: ExecutionStatus = 'SUCCEEDED';
+    const history = (async () => {
+      for await (const event of execution.eventLogs) {
+        const e = event as unknown as Record<string, Json> & { type: string; timestamp: number; state?: { name: string } };
+        const { type, timestamp, state, ...details } = e;
+        if (type === 'ExecutionFailed') failure = { error: String(e.Error), cause: typeof e.Cause === 'string' ? e.Cause : JSON.stringify(e.Cause) };
+        if (type === 'ExecutionTimeout') status = 'TIMED_OUT';
+        if (type === 'ExecutionAborted') status = 'ABORTED';
+        this.store.appendEvent(executionArn, {
+          timestamp: new Date(timestamp).toISOString(),
+          type,
+          stateName: state?.name,
+          details: { ...details, ...(state ? { state: state as unknown as Json } : {}) } as Json,
+        });
+      }
+    })();
+    let output: Json | undefined;
+    try {
+      output = (await execution.result) as Json;
+    } catch {
+      if (status === 'SUCCEEDED') status = 'FAILED';
+    }
+    await history;
+    if (failure) status = 'FAILED';
+    this.store.finish(executionArn, status, this.now(), { output, error: failure?.error, cause: failure?.cause });
+    return this.store.get(executionArn)!;
+  }
+
+  /** Wait and Retry pauses divided by the time scale, so an accelerated twin does not sleep in real time. */
+  private scaledIntervals(definition: Definition) {
+    const scale = this.options.timeScale;
+    if (scale === undefined || scale === 1) return {};
+    const waitTimeOverrides: Record<string, number> = {};
+    const retryIntervalOverrides: Record<string, number[]> = {};
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Type === 'Wait' && typeof state.Seconds === 'number') waitTimeOverrides[name] = scale === 0 ? 0 : (state.Seconds * 1000) / scale;
+      const retry = state.Retry as Array<{ IntervalSeconds?: number }> | undefined;
+      if (retry) retryIntervalOverrides[name] = retry.map((r) => (scale === 0 ? 0 : ((r.IntervalSeconds ?? 1) * 1000) / scale));
+    }
+    return { waitTimeOverrides, retryIntervalOverrides };
+  }
+
+  /** Resolves when the execution has ended. */
+  async waitForExecution(executionArn: string): Promise<ExecutionRecord> {
+    const running = this.running.get(executionArn);
+    if (running) return running;
+    const record = this.store.get(executionArn);
+    if (!record) throw namedError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return record;
+  }
+
+  /** Resolves when every running execution has ended. */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.all([...this.running.values()]);
+  }
+
+  describeExecution(executionArn: string): ExecutionRecord {
+    const record = this.store.get(executionArn);
+    if (!record) throw namedError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return record;
+  }
+
+  /** ListExecutions, in the SDK's shape. */
+  listExecutions(params: { stateMachineArn?: string; statusFilter?: ExecutionStatus; maxResults?: number }) {
+    if (params.stateMachineArn) this.machineName(params.stateMachineArn);
+    const executions = this.store.list({ stateMachineArn: params.stateMachineArn, status: params.statusFilter, limit: params.maxResults || 100 });
+    return {
+      executions: executions.map((e) => ({
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDate,
+        ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+      })),
+    };
+  }
+
+  history(executionArn: string): HistoryEvent[] {
+    return this.store.history(executionArn);
+  }
+}
+
+/** An error whose `name` is the one AWS gives it, so Retry/Catch and callers match it. */
+export function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}

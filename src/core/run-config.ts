@@ -1,0 +1,110 @@
+/**
+ * The pipeline's run-time configuration, kept in SSM Parameter Store under one path per stage and read
+ * by each run, so a user changes the threshold or the hyperparameters without a deployment.
+ */
+import { ValidationError } from './errors';
+
+/** Names under the parameter path (e.g. /btc-fee-deepar/dev/quality/threshold). */
+export const PARAMETER_NAMES = {
+  hyperparameters: 'training/hyperparameters',
+  windowDays: 'training/window-days',
+  threshold: 'quality/threshold',
+  updateRate: 'quality/update-rate',
+  breachesBeforeRetraining: 'monitoring/breaches-before-retraining',
+  cooldownHours: 'monitoring/cooldown-hours',
+} as const;
+
+export type ParameterKey = keyof typeof PARAMETER_NAMES;
+
+/** DeepAR's hyperparameters for the per-minute fee series: SageMaker's names, values as strings. */
+export const DEFAULT_HYPERPARAMETERS: Readonly<Record<string, string>> = {
+  time_freq: '1min',
+  context_length: '60',
+  prediction_length: '30',
+  epochs: '10',
+  mini_batch_size: '32',
+  learning_rate: '0.001',
+  num_cells: '40',
+  num_layers: '2',
+  likelihood: 'student-T',
+  dropout_rate: '0.1',
+  num_eval_samples: '100',
+};
+
+export const DEFAULT_PARAMETERS: Readonly<Record<ParameterKey, string>> = {
+  hyperparameters: JSON.stringify(DEFAULT_HYPERPARAMETERS),
+  windowDays: '7',
+  threshold: '0.5',
+  updateRate: '0.5',
+  breachesBeforeRetraining: '3',
+  cooldownHours: '6',
+};
+
+export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
+  hyperparameters: 'DeepAR hyperparameters (JSON object of strings, SageMaker names)',
+  windowDays: 'days of history each training reads from the feature store',
+  threshold: 'mean wQuantileLoss at or under which a trained model is registered',
+  updateRate: 'how far an approved better model moves the threshold toward its loss (0..1)',
+  breachesBeforeRetraining: 'consecutive monitoring breaches that start a retraining',
+  cooldownHours: 'hours after a training before monitoring may start another',
+};
+
+export function parameterName(path: string, key: ParameterKey): string {
+  return `${path.replace(/\/$/, '')}/${PARAMETER_NAMES[key]}`;
+}
+
+export interface RunConfig {
+  hyperparameters: Record<string, string>;
+  windowDays: number;
+  threshold: number;
+  updateRate: number;
+  breachesBeforeRetraining: number;
+  cooldownHours: number;
+}
+
+/** Parses the stored strings; a bad value is a ValidationError naming the parameter and the value. */
+export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, path = ''): RunConfig {
+  const number = (key: ParameterKey, check: (n: number) => boolean, expected: string): number => {
+    const n = Number(values[key]);
+    if (values[key] === undefined || values[key].trim() === '' || !Number.isFinite(n) || !check(n)) {
+      throw new ValidationError(`parameter ${parameterName(path, key)} is ${JSON.stringify(values[key])}, expected ${expected}`, { field: key });
+    }
+    return n;
+  };
+  let hyperparameters: unknown;
+  try {
+    hyperparameters = JSON.parse(values.hyperparameters);
+  } catch {
+    hyperparameters = undefined;
+  }
+  if (!hyperparameters || typeof hyperparameters !== 'object' || Array.isArray(hyperparameters) || Object.values(hyperparameters).some((v) => typeof v !== 'string')) {
+    throw new ValidationError(
+      `parameter ${parameterName(path, 'hyperparameters')} must be a JSON object of strings, like ${DEFAULT_PARAMETERS.hyperparameters}`,
+      { field: 'hyperparameters' },
+    );
+  }
+  return {
+    hyperparameters: hyperparameters as Record<string, string>,
+    windowDays: number('windowDays', (n) => n > 0 && n <= 60, 'a number of days in (0, 60]'),
+    threshold: number('threshold', (n) => n > 0, 'a positive loss'),
+    updateRate: number('updateRate', (n) => n >= 0 && n <= 1, 'a rate in [0, 1]'),
+    breachesBeforeRetraining: number('breachesBeforeRetraining', (n) => Number.isInteger(n) && n >= 1, 'a whole number of checks, 1 or more'),
+    cooldownHours: number('cooldownHours', (n) => n >= 0, 'a number of hours, 0 or more'),
+  };
+}
+
+/**
+ * The original system's rule for moving the threshold after an approved model beat it:
+ * new = loss + |loss − threshold| × update_rate. A worse loss leaves the threshold as it is.
+ */
+export function nextThreshold(loss: number, threshold: number, updateRate: number): number {
+  return loss < threshold ? loss + Math.abs(loss - threshold) * updateRate : threshold;
+}
+
+/** A SageMaker-safe resource name (training job, model, transform job) derived from an execution name. */
+export function jobNameFrom(executionName: string): string {
+  const cleaned = executionName.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-+/, '');
+  const name = cleaned.slice(0, 63).replace(/-+$/, '');
+  if (!name) throw new ValidationError(`cannot derive a job name from execution name ${JSON.stringify(executionName)}`);
+  return name;
+}

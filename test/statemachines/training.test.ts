@@ -1,0 +1,158 @@
+/**
+ * The training state machine end to end through the twin, on the real shipped history: the definition
+ * from statemachines/, the Lambda handlers with local adapters, the local SageMaker training DeepAR.
+ * Each scenario asserts the states visited and how the execution ended.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { aPipeline, statesVisited, type PipelineFixture } from '../builders/pipeline';
+
+jest.setTimeout(120_000);
+
+const HAPPY_PATH = [
+  'ListRunningTrainings', 'IsAnotherTrainingRunning', 'LoadRunConfig', 'ExtractSeries', 'TrainModel', 'CreateModel',
+  'ForecastHoldout', 'EvaluateForecast', 'IsLossUnderThreshold', 'IsNoWorseThanProduction', 'RegisterModel', 'EndRegistered',
+];
+
+describe('State machine: training', () => {
+  let f: PipelineFixture;
+  afterEach(async () => f?.dispose());
+
+  it('HappyPath: trains, forecasts the hold-out, evaluates and registers the model pending approval', async () => {
+    f = await aPipeline();
+    // A model trained for seconds is not judged on its accuracy here: the gate is wide open.
+    await f.setParameter('quality/threshold', '10');
+    const { executionArn, done } = f.pipeline.startTraining({ asOf: f.asOf });
+    const execution = await done;
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(statesVisited(f.pipeline.stepFunctions.history(executionArn))).toEqual(HAPPY_PATH);
+    const output = execution.output as Record<string, any>;
+    expect(output).toMatchObject({ status: 'registered', modelPackageArn: 'arn:aws:sagemaker:local:000000000000:model-package/btc-fee-deepar-local/1' });
+    expect(output.evaluation.meanWQuantileLoss).toBeGreaterThan(0);
+    expect(output.evaluation.meanWQuantileLoss).toBeLessThanOrEqual(10);
+    expect(output.window).toEqual({ from: '2025-03-05T02:13:00Z', to: '2025-03-06T02:13:00Z' });
+
+    const model = await f.pipeline.sageMaker.call('describeModelPackage', { ModelPackageName: output.modelPackageArn }) as Record<string, any>;
+    expect(model.ModelApprovalStatus).toBe('PendingManualApproval');
+    expect(model.CustomerMetadataProperties).toMatchObject({ windowFrom: '2025-03-05T02:13:00Z', windowTo: '2025-03-06T02:13:00Z', threshold: '10' });
+    expect(Number(model.CustomerMetadataProperties.meanWQuantileLoss)).toBeCloseTo(output.evaluation.meanWQuantileLoss, 10);
+
+    // The report the approval page will show, with the forecast beside what happened.
+    const report = JSON.parse((await f.twin.objectStore.get(output.evaluation.reportUri)).toString());
+    expect(report.holdout.actual).toHaveLength(30);
+    expect(report.candidate.forecast.quantiles['0.9']).toHaveLength(30);
+    expect(report.seasonalNaive.meanWQuantileLoss).toBeCloseTo(output.evaluation.seasonalNaiveLoss, 12);
+    // The training job ran with the hyperparameters read from SSM at run time.
+    const job = await f.pipeline.sageMaker.call('describeTrainingJob', { TrainingJobName: output.jobName }) as Record<string, any>;
+    expect(job.HyperParameters.num_cells).toBe('8');
+    expect(job.FinalMetricDataList.map((m: { MetricName: string }) => m.MetricName).sort()).toEqual(['test:RMSE', 'test:mean_wQuantileLoss', 'train:final_loss']);
+  });
+
+  it('LossOverThreshold: ends cleanly with the reason, tells the approvers, registers nothing', async () => {
+    f = await aPipeline();
+    await f.setParameter('quality/threshold', '0.0001');
+    const { executionArn, done } = f.pipeline.startTraining({ asOf: f.asOf });
+    const execution = await done;
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(statesVisited(f.pipeline.stepFunctions.history(executionArn)).slice(-3)).toEqual(['RecordLossOverThreshold', 'NotifyModelNotRegistered', 'EndNotRegistered']);
+    expect(execution.output).toMatchObject({ status: 'not-registered', reason: expect.stringMatching(/^mean wQuantileLoss [\d.]+ is over the threshold 0.0001$/) });
+    expect(f.pipeline.notifications.list()[0]).toMatchObject({ subject: 'DeepAR training: model not registered' });
+    expect(await f.pipeline.sageMaker.call('listModelPackages', { ModelPackageGroupName: 'btc-fee-deepar-local' })).toMatchObject({ ModelPackageSummaryList: [] });
+  });
+
+  it('TrainingFails: the execution fails with SageMaker’s FailureReason as cause, notifies, registers nothing', async () => {
+    f = await aPipeline({ sageMaker: { trainer: async () => Promise.reject(Object.assign(new Error('the data has no variance'), { name: 'DataValidationError' })) } });
+    const { executionArn, done } = f.pipeline.startTraining({ asOf: f.asOf });
+    const execution = await done;
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('States.TaskFailed');
+    expect(execution.cause).toContain('DataValidationError: the data has no variance');
+    expect(statesVisited(f.pipeline.stepFunctions.history(executionArn)).slice(-3)).toEqual(['TrainModel', 'NotifyTrainingFailed', 'FailTraining']);
+    expect(f.pipeline.notifications.list()[0].message).toContain('the data has no variance');
+    expect(await f.pipeline.sageMaker.call('listModelPackages', { ModelPackageGroupName: 'btc-fee-deepar-local' })).toMatchObject({ ModelPackageSummaryList: [] });
+  });
+
+  it('TransformFails: a model that cannot be loaded fails the batch transform, and the execution with it', async () => {
+    f = await aPipeline({
+      sageMaker: {
+        trainer: async ({ modelDir }) => {
+          mkdirSync(modelDir, { recursive: true });
+          writeFileSync(join(modelDir, 'manifest.json'), '{"format":"something-else"}');
+          return { finalMetrics: [{ MetricName: 'train:final_loss', Value: 1 }], epochsRun: 1, bestEpoch: 1, trainSeconds: 0 };
+        },
+      },
+    });
+    const { executionArn, done } = f.pipeline.startTraining({ asOf: f.asOf });
+    const execution = await done;
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('States.TaskFailed');
+    expect(execution.cause).toContain('TransformJobStatus');
+    expect(statesVisited(f.pipeline.stepFunctions.history(executionArn)).slice(-3)).toEqual(['ForecastHoldout', 'NotifyTrainingFailed', 'FailTraining']);
+    expect(await f.pipeline.sageMaker.call('listModelPackages', { ModelPackageGroupName: 'btc-fee-deepar-local' })).toMatchObject({ ModelPackageSummaryList: [] });
+  });
+
+  it('GuardHolds: a second start while one trains says so and ends cleanly', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const trainingStarted = new Promise<void>((resolve) => (started = resolve));
+    f = await aPipeline({
+      sageMaker: {
+        trainer: async () => {
+          started();
+          await released;
+          throw Object.assign(new Error('stopped by the test'), { name: 'TestStop' });
+        },
+      },
+    });
+    const first = f.pipeline.startTraining({ asOf: f.asOf });
+    await trainingStarted;
+    const second = await f.pipeline.startTraining({ asOf: f.asOf }).done;
+
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.output).toEqual({ status: 'skipped', reason: 'another training execution is running' });
+    expect(statesVisited(f.pipeline.stepFunctions.history(second.executionArn))).toEqual(['ListRunningTrainings', 'IsAnotherTrainingRunning', 'SkipWhileTrainingRuns']);
+    release();
+    expect((await first.done).status).toBe('FAILED');
+  });
+
+  it('BadConfiguration: an invalid hyperparameter in SSM fails the run before training, naming it', async () => {
+    f = await aPipeline({ hyperparameters: { time_freq: '1min', context_length: '60', prediction_length: '30', epochs: 'many' } });
+    const { executionArn, done } = f.pipeline.startTraining({ asOf: f.asOf });
+    const execution = await done;
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('HyperparameterValidationError');
+    expect(execution.cause).toContain('epochs');
+    expect(statesVisited(f.pipeline.stepFunctions.history(executionArn))).not.toContain('TrainModel');
+  });
+
+  it('TooLittleData: a window before the history says how many points it found and needs', async () => {
+    f = await aPipeline();
+    const { done } = f.pipeline.startTraining({ asOf: new Date('2025-03-05T03:00:00Z') });
+    const execution = await done;
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('InsufficientDataError');
+    expect(execution.cause).toMatch(/found 47 valid points between .*, need 90/);
+  });
+
+  it('ThrottledThenRetries: SageMaker throttling is retried by the definition’s Retry', async () => {
+    let throttles = 1;
+    f = await aPipeline({
+      sageMaker: {
+        beforeCall: (action) => {
+          if (action === 'createModel' && throttles-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        },
+      },
+    });
+    const { executionArn, done } = f.pipeline.startTraining({ asOf: f.asOf });
+    expect((await done).status).toBe('SUCCEEDED');
+    const retried = f.pipeline.stepFunctions.history(executionArn).filter((e) => e.type === 'StateRetried').map((e) => e.stateName);
+    expect(retried).toEqual(['CreateModel']);
+  });
+});
