@@ -1,6 +1,10 @@
 /** `mlops`: the local twin's command line. Each command lives in local/commands/. */
 import { Command } from 'commander';
+import { registerBacktestCommand } from './commands/backtest';
+import { registerConfigCommand } from './commands/config';
+import { registerExecutionsCommand } from './commands/executions';
 import { registerStatusCommand } from './commands/status';
+import { registerTrainCommand } from './commands/train';
 import { registerUpCommand } from './commands/up';
 
 export function createProgram(): Command {
@@ -9,6 +13,10 @@ export function createProgram(): Command {
     .showHelpAfterError();
   registerUpCommand(program);
   registerStatusCommand(program);
+  registerTrainCommand(program);
+  registerExecutionsCommand(program);
+  registerConfigCommand(program);
+  registerBacktestCommand(program);
   return program;
 }
 

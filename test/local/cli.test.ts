@@ -15,17 +15,39 @@ describe('Command: mlops', () => {
   });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('up --once backfills the requested days, and status reports range, rows and gaps', async () => {
+  it('config set checks a value before storing it; up --once backfills and trains the first model; status, train and executions report', async () => {
+    const env = { ...process.env, MLOPS_HOME: home };
+    await expect(run('node', [MLOPS, 'config', 'set', 'training/window-days', 'seven'], { env })).rejects.toMatchObject({
+      stderr: expect.stringContaining('parameter /btc-fee-deepar/local/training/window-days is "seven", expected a number of days'),
+    });
+    // A model small enough to train in seconds, and a gate wide open: this tests the commands, not accuracy.
+    await run('node', [MLOPS, 'config', 'set', 'training/window-days', '1'], { env });
+    await run('node', [MLOPS, 'config', 'set', 'quality/threshold', '10'], { env });
+    const tiny = { time_freq: '1min', context_length: '60', prediction_length: '30', epochs: '1', num_cells: '8', num_layers: '1', mini_batch_size: '8' };
+    await run('node', [MLOPS, 'config', 'set', 'training/hyperparameters', JSON.stringify(tiny)], { env });
+    expect((await run('node', [MLOPS, 'config'], { env })).stdout).toMatch(/training\/window-days\s+v2\s+1/);
+
     const up = await run('node', [MLOPS, 'up', '--once', '--backfill-days', '1', '--home', home]);
     expect(up.stdout).toContain('feature store holds 1440 minutes, 2025-03-05T02:13:00Z .. 2025-03-06T02:12:00Z (1440 backfilled now)');
     expect(up.stderr).toContain('backfill 100%');
+    expect(up.stdout).toMatch(/training training-20250306T0213-\w+ registered arn:aws:sagemaker:local:000000000000:model-package\/btc-fee-deepar-local\/1/);
 
-    const status = await run('node', [MLOPS, 'status', '--json'], { env: { ...process.env, MLOPS_HOME: home } });
+    const status = await run('node', [MLOPS, 'status', '--json'], { env });
     expect(JSON.parse(status.stdout)).toMatchObject({
       home,
       featureStore: { rows: 1440, minutes: 1440, first: '2025-03-05T02:13:00Z', last: '2025-03-06T02:12:00Z', gaps: [], missingMinutes: 0 },
     });
-  }, 60_000);
+
+    const train = await run('node', [MLOPS, 'train', '--json'], { env });
+    const execution = JSON.parse(train.stdout.trim().split('\n').pop()!);
+    expect(execution).toMatchObject({ status: 'SUCCEEDED', input: { asOf: '2025-03-06T02:13:00.000Z' }, output: { status: 'registered' } });
+    expect(execution.output.modelPackageArn).toMatch(/\/2$/);
+
+    const executions = await run('node', [MLOPS, 'executions'], { env });
+    expect(executions.stdout).toMatch(new RegExp(`SUCCEEDED\\s+${execution.name}\\s+registered`));
+    const history = await run('node', [MLOPS, 'executions', execution.name], { env });
+    expect(history.stdout).toContain('StateEntered        RegisterModel');
+  }, 180_000);
 
   it('says what is wrong with a bad option and exits non-zero', async () => {
     await expect(run('node', [MLOPS, 'up', '--speed', 'fast', '--home', home])).rejects.toMatchObject({

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { createPipeline } from '../pipeline';
+import { openTwin } from '../twin';
+
+export function registerExecutionsCommand(program: Command): void {
+  program
+    .command('executions [execution]')
+    .description('list the state machines’ executions, or show one execution’s event history (by name or ARN)')
+    .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
+    .option('--limit <n>', 'how many executions to list', '20')
+    .option('--json', 'print JSON')
+    .action(async (execution: string | undefined, options: { home?: string; limit: string; json?: boolean }) => {
+      const twin = openTwin(options.home);
+      const pipeline = await createPipeline(twin);
+      try {
+        const store = pipeline.stepFunctions.store;
+        if (!execution) {
+          const list = store.list({ limit: Number(options.limit) || 20 });
+          if (options.json) return console.log(JSON.stringify(list));
+          if (list.length === 0) return console.log('no executions yet: `mlops up` starts a training once history is in, `mlops train` starts one now');
+          for (const e of list) {
+            const output = e.output as { status?: string; reason?: string } | undefined;
+            const outcome = e.status === 'SUCCEEDED' ? (output?.status ?? '') : e.status === 'RUNNING' ? '' : `${e.error}`;
+            console.log(`${e.startDate}  ${e.status.padEnd(9)}  ${e.name.padEnd(40)}  ${outcome}`);
+          }
+          return;
+        }
+        const match = store.list({ limit: 100_000 }).find((e) => e.executionArn === execution || e.name === execution);
+        if (!match) throw new Error(`no execution named ${execution} in ${twin.home.dir} (see \`mlops executions\`)`);
+        const history = store.history(match.executionArn);
+        if (options.json) return console.log(JSON.stringify({ execution: match, history }));
+        console.log(`${match.executionArn}\n${match.status}${match.error ? `: ${match.error}: ${match.cause}` : ''}`);
+        for (const event of history) console.log(`${event.timestamp}  ${event.type.padEnd(18)}  ${event.stateName ?? ''}`);
+        if (match.output) console.log(JSON.stringify(match.output, null, 2));
+      } finally {
+        pipeline.close();
+        twin.close();
+      }
+    });
+}

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { MINUTE_MS } from '../../src/core/feature-record';
+import type { ExecutionRecord } from '../executor/execution-store';
+import { createPipeline, type Pipeline } from '../pipeline';
+import { openTwin, type Twin } from '../twin';
+
+/** The twin's "now" when no clock runs: just after the latest minute in the feature store. */
+export function latestAsOf(twin: Twin): Date {
+  const latest = twin.featureStore.latestMinute();
+  if (!latest) throw new Error('the feature store is empty: run `mlops up` (npm start) first to replay the history into it');
+  return new Date(latest.getTime() + MINUTE_MS);
+}
+
+/** One line a person reads: how the training ended and why. */
+export function describeTraining(execution: ExecutionRecord): string {
+  const output = (execution.output ?? {}) as Record<string, any>;
+  if (execution.status !== 'SUCCEEDED') return `training ${execution.name} ${execution.status}: ${execution.error}: ${execution.cause}`;
+  if (output.status === 'registered') {
+    const e = output.evaluation;
+    return (
+      `training ${execution.name} registered ${output.modelPackageArn} (PendingManualApproval): ` +
+      `mean wQuantileLoss ${e.meanWQuantileLoss.toFixed(4)} (threshold ${e.threshold}, seasonal naive ${e.seasonalNaiveLoss.toFixed(4)}` +
+      `${e.productionLoss === null ? '' : `, production ${e.productionLoss.toFixed(4)}`}), RMSE ${e.rmse.toFixed(1)}`
+    );
+  }
+  return `training ${execution.name} ${output.status}: ${output.reason}`;
+}
+
+export async function runTraining(pipeline: Pipeline, asOf: Date, reason: string, log: (line: string) => void): Promise<ExecutionRecord> {
+  const { executionArn, done } = pipeline.startTraining({ asOf, reason });
+  log(`training started: ${executionArn} (data up to ${asOf.toISOString()})`);
+  const execution = await done;
+  log(describeTraining(execution));
+  return execution;
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('start the training state machine by hand on the latest data, and wait for it')
+    .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
+    .option('--as-of <time>', 'end of the data window (ISO 8601); default the latest ingested minute')
+    .option('--json', 'print the execution as one JSON object')
+    .action(async (options: { home?: string; asOf?: string; json?: boolean }) => {
+      const twin = openTwin(options.home);
+      const pipeline = await createPipeline(twin, { print: options.json ? undefined : (line) => console.log(line) });
+      try {
+        const asOf = options.asOf ? new Date(options.asOf) : latestAsOf(twin);
+        if (Number.isNaN(asOf.getTime())) throw new Error(`--as-of ${JSON.stringify(options.asOf)} is not an ISO 8601 time`);
+        const execution = await runTraining(pipeline, asOf, 'started by hand (mlops train)', options.json ? () => {} : console.log);
+        if (options.json) console.log(JSON.stringify(execution));
+        if (execution.status !== 'SUCCEEDED') process.exitCode = 1;
+      } finally {
+        pipeline.close();
+        twin.close();
+      }
+    });
+}
