@@ -1,0 +1,82 @@
+/**
+ * When monitoring retrains. A check measures one stage's live accuracy; a breach is a loss over the
+ * threshold. Retraining starts when a stage has breached on K consecutive checks, outside the cool-down
+ * since the last training started, and with no training running. A check that could not measure (no
+ * endpoint, stale data, an endpoint that does not answer) neither counts as a breach nor breaks a run of
+ * them: it says nothing about accuracy. Every decision carries its reason.
+ */
+export type Stage = 'staging' | 'production';
+
+export type CheckOutcome = 'measured' | 'no-endpoint' | 'stale-data' | 'endpoint-error';
+
+export interface Check {
+  /** ISO 8601, the twin's or AWS's clock */
+  at: string;
+  stage: Stage;
+  outcome: CheckOutcome;
+  loss?: number;
+  threshold?: number;
+}
+
+export interface RetrainingPolicy {
+  breachesBeforeRetraining: number;
+  cooldownHours: number;
+}
+
+export interface RetrainingContext {
+  now: Date;
+  /** When the latest training execution started (any outcome), if ever. */
+  lastTrainingStart?: Date;
+  trainingRunning: boolean;
+}
+
+export type Decision =
+  | { retrain: true; stage: Stage; reason: string; consecutiveBreaches: number }
+  | { retrain: false; reason: string; consecutiveBreaches: number };
+
+export function isBreach(check: Check): boolean {
+  return check.outcome === 'measured' && check.loss !== undefined && check.threshold !== undefined && check.loss > check.threshold;
+}
+
+/** Breaches at the end of one stage's history (oldest first), skipping checks that measured nothing. */
+export function consecutiveBreaches(history: readonly Check[], stage: Stage): number {
+  let run = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const check = history[i];
+    if (check.stage !== stage || check.outcome !== 'measured') continue;
+    if (!isBreach(check)) break;
+    run++;
+  }
+  return run;
+}
+
+export function decideRetraining(history: readonly Check[], policy: RetrainingPolicy, context: RetrainingContext): Decision {
+  const runs = (['production', 'staging'] as const).map((stage) => ({ stage, run: consecutiveBreaches(history, stage) }));
+  const worst = runs.reduce((a, b) => (b.run > a.run ? b : a));
+  const k = policy.breachesBeforeRetraining;
+  if (worst.run < k) {
+    const measured = history.some((c) => c.outcome === 'measured');
+    return {
+      retrain: false,
+      consecutiveBreaches: worst.run,
+      reason: measured ? `accuracy holds: ${worst.run} of ${k} consecutive breaches (${worst.stage})` : 'nothing measured yet',
+    };
+  }
+  if (context.trainingRunning) return { retrain: false, consecutiveBreaches: worst.run, reason: `${worst.run} consecutive breaches on ${worst.stage}, but a training is already running` };
+  if (context.lastTrainingStart) {
+    const hoursSince = (context.now.getTime() - context.lastTrainingStart.getTime()) / 3_600_000;
+    if (hoursSince < policy.cooldownHours) {
+      return {
+        retrain: false,
+        consecutiveBreaches: worst.run,
+        reason: `${worst.run} consecutive breaches on ${worst.stage}, but the last training started ${hoursSince.toFixed(1)} h ago (cool-down ${policy.cooldownHours} h)`,
+      };
+    }
+  }
+  return { retrain: true, stage: worst.stage, consecutiveBreaches: worst.run, reason: `${worst.run} consecutive checks of ${worst.stage} over the threshold` };
+}
+
+/** Stale data: the latest stored minute is older than `maxAgeMinutes` before now (ingestion stalled). */
+export function isStale(latestMinute: Date | undefined, now: Date, maxAgeMinutes: number): boolean {
+  return !latestMinute || now.getTime() - latestMinute.getTime() > maxAgeMinutes * 60_000;
+}
