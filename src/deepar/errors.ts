@@ -14,14 +14,21 @@ export class HyperparameterValidationError extends Error {
   }
 }
 
-/** A DeepAR JSON Lines record is malformed. `line` is 1-based; `field` names the offending key. */
+/**
+ * A DeepAR record is malformed. `line` is 1-based (JSON Lines); `instance` is 0-based (an endpoint
+ * request's `instances`); `field` names the offending key.
+ */
 export class DataValidationError extends Error {
   override name = 'DataValidationError' as const;
   constructor(
     message: string,
-    readonly details: { line?: number; field?: string; source?: string } = {},
+    readonly details: { line?: number; instance?: number; field?: string; source?: string } = {},
   ) {
-    const where = [details.source, details.line !== undefined ? `line ${details.line}` : undefined]
+    const where = [
+      details.source,
+      details.line !== undefined ? `line ${details.line}` : undefined,
+      details.instance !== undefined ? `instances[${details.instance}]` : undefined,
+    ]
       .filter(Boolean)
       .join(' ');
     super(where ? `${where}: ${message}` : message);

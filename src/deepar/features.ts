@@ -59,7 +59,8 @@ export function timeFeaturesForFrequency(f: Frequency): TimeFeatureName[] {
 
 /**
  * Per-position covariates of one series: time features, age, dynamic features.
- * shape: [length, timeFeatures.length + 1 + numDynamic], row i is position `first + i` from the start.
+ * shape: [length, timeFeatures.length + 1 + numDynamic], row i is position `first + i` from the start;
+ * `ageOffset` is the number of points of the series before `startMs` (when only its tail is prepared).
  */
 export function covariates(
   startMs: number,
@@ -68,6 +69,7 @@ export function covariates(
   first: number,
   length: number,
   dynamicFeat: ReadonlyArray<ArrayLike<number>> = [],
+  ageOffset = 0,
 ): Float64Array {
   const width = timeFeatures.length + 1 + dynamicFeat.length;
   const out = new Float64Array(length * width);
@@ -77,7 +79,7 @@ export function covariates(
     const d = new Date(timeAt(startMs, f, p));
     const o = i * width;
     for (let k = 0; k < fns.length; k++) out[o + k] = fns[k](d);
-    out[o + fns.length] = Math.log10(2 + Math.max(p, 0));
+    out[o + fns.length] = Math.log10(2 + Math.max(p + ageOffset, 0));
     for (let k = 0; k < dynamicFeat.length; k++) {
       const v = p >= 0 && p < dynamicFeat[k].length ? dynamicFeat[k][p] : 0;
       out[o + fns.length + 1 + k] = Number.isFinite(v) ? v : 0;

@@ -73,18 +73,21 @@ export function parseInferenceConfig(raw: unknown): InferenceConfig {
   return out;
 }
 
-/** Forecasts one instance (a decoded JSON object) in SageMaker's output shape. */
-export function predictInstance(predictor: DeepARPredictor, instance: unknown, config: InferenceConfig, rng: Rng, line?: number): Prediction {
-  const r = parseRecord(instance, line);
+/** Forecasts one instance (a decoded JSON object) in SageMaker's output shape; `where` locates it in errors. */
+export function predictInstance(
+  predictor: DeepARPredictor, instance: unknown, config: InferenceConfig, rng: Rng, where: { line?: number; instance?: number } = {},
+): Prediction {
+  const { line } = where;
+  const r = parseRecord(instance, line, undefined, { instance: where.instance });
   const c = predictor.model.config;
   const P = c.predictionLength;
   if (c.cardinalities.length > 0 && r.cat?.length !== c.cardinalities.length) {
-    throw new DataValidationError(`the model was trained with ${c.cardinalities.length} "cat" values per series`, { line, field: 'cat' });
+    throw new DataValidationError(`the model was trained with ${c.cardinalities.length} "cat" values per series`, { ...where, field: 'cat' });
   }
   if (c.numDynamicFeat > 0) {
     const d = r.dynamicFeat ?? [];
     if (d.length !== c.numDynamicFeat || d.some((f) => f.length !== r.target.length + P)) {
-      throw new DataValidationError(`the model needs ${c.numDynamicFeat} dynamic_feat series of length len(target) + prediction_length = ${r.target.length + P}`, { line, field: 'dynamic_feat' });
+      throw new DataValidationError(`the model needs ${c.numDynamicFeat} dynamic_feat series of length len(target) + prediction_length = ${r.target.length + P}`, { ...where, field: 'dynamic_feat' });
     }
   }
   const S = config.numSamples;
@@ -115,7 +118,7 @@ export function batchTransform(predictor: DeepARPredictor, input: string, infere
       } catch (e) {
         throw new DataValidationError(`invalid JSON (${(e as Error).message})`, { line: i + 1 });
       }
-      return JSON.stringify(predictInstance(predictor, value, config, rng, i + 1));
+      return JSON.stringify(predictInstance(predictor, value, config, rng, { line: i + 1 }));
     })
     .join('\n') + '\n';
 }
@@ -128,5 +131,5 @@ export function endpointPredict(predictor: DeepARPredictor, body: unknown, seed 
   const { instances, configuration } = body as { instances: unknown[]; configuration?: unknown };
   const config = parseInferenceConfig(configuration);
   const rng = new Rng(seed);
-  return { predictions: instances.map((inst, i) => predictInstance(predictor, inst, config, rng, i + 1)) };
+  return { predictions: instances.map((inst, i) => predictInstance(predictor, inst, config, rng, { instance: i })) };
 }

@@ -16,10 +16,10 @@ export interface DeepARRecord {
   dynamicFeat?: number[][];
 }
 
-/** Parses one JSON object (already decoded) as a DeepAR record. */
-export function parseRecord(value: unknown, line?: number, source?: string): DeepARRecord {
+/** Parses one JSON object (already decoded) as a DeepAR record; `where` locates it in error messages. */
+export function parseRecord(value: unknown, line?: number, source?: string, where: { instance?: number } = {}): DeepARRecord {
   const fail = (field: string, message: string): never => {
-    throw new DataValidationError(message, { line, field, source });
+    throw new DataValidationError(message, { line, field, source, ...where });
   };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('', 'each line must be a JSON object');
   const o = value as Record<string, unknown>;

@@ -6,7 +6,7 @@
  * features | log(scale). Embeddings of `cat` are appended by the network.
  */
 import { covariates, type TimeFeatureName } from './features';
-import { parseFrequency } from './frequency';
+import { parseFrequency, timeAt } from './frequency';
 import type { LikelihoodName } from './hyperparameters';
 
 export interface ModelConfig {
@@ -60,16 +60,27 @@ export interface SeriesInput {
   dynamicFeat?: ReadonlyArray<ArrayLike<number>>;
 }
 
-export function prepareSeries(c: ModelConfig, s: SeriesInput, extra: number): PreparedSeries {
+/**
+ * Pads and imputes one series and computes its covariates. With `keepLast`, only the last keepLast
+ * points are prepared (enough for prediction: pastLength), with the same time, age and imputed values.
+ */
+export function prepareSeries(c: ModelConfig, s: SeriesInput, extra: number, keepLast = Infinity): PreparedSeries {
   const pad = pastLength(c);
-  const n = s.target.length;
+  const cut = Math.max(0, s.target.length - keepLast);
+  const n = s.target.length - cut;
   const total = pad + n + extra;
   const values = new Float64Array(total);
   const observed = new Uint8Array(total);
   let last = 0;
+  for (let i = cut - 1; i >= 0; i--) {
+    if (Number.isFinite(s.target[i])) {
+      last = s.target[i];
+      break;
+    }
+  }
   let firstObserved = -1;
   for (let i = 0; i < n; i++) {
-    const v = s.target[i];
+    const v = s.target[cut + i];
     if (Number.isFinite(v)) {
       last = v;
       observed[pad + i] = 1;
@@ -77,8 +88,9 @@ export function prepareSeries(c: ModelConfig, s: SeriesInput, extra: number): Pr
     }
     values[pad + i] = last;
   }
-  const dyn = c.numDynamicFeat > 0 ? (s.dynamicFeat ?? []).slice(0, c.numDynamicFeat) : [];
-  const cov = covariates(s.startMs, parseFrequency(c.timeFreq), c.timeFeatures, -pad, total, dyn);
+  const dyn = c.numDynamicFeat > 0 ? (s.dynamicFeat ?? []).slice(0, c.numDynamicFeat).map((d) => Array.prototype.slice.call(d, cut) as number[]) : [];
+  const freq = parseFrequency(c.timeFreq);
+  const cov = covariates(timeAt(s.startMs, freq, cut), freq, c.timeFeatures, -pad, total, dyn, cut);
   const cats = new Int32Array(c.cardinalities.length);
   for (let k = 0; k < cats.length; k++) cats[k] = Math.min(Math.max(0, s.cat?.[k] ?? 0), c.cardinalities[k] - 1);
   return { length: n, pad, values, observed, cov, cats, firstObserved };

@@ -5,7 +5,8 @@
  * Forward and backward are hand-fused over Float64Array (manual BPTT): the input projections of all
  * time steps are one matrix product per layer, only the recurrent product runs step by step, and the
  * weight gradients are again one product per layer. Gradients are checked against TF.js autodiff in
- * test/deepar/network.test.ts. All tensors are time-major: row r = t·B + b.
+ * test/deepar/network.test.ts. All tensors are time-major: row r = t·B + b. Step-by-step unrolling for
+ * sampling is in network-step.ts.
  */
 import { gemmABt, transpose } from './kernels';
 import type { Rng } from './rng';
@@ -30,12 +31,6 @@ interface LayerOffsets {
   b: number; // [4H]
 }
 
-/** Per-sequence recurrent state for step-by-step unrolling. shape: h[l], c[l]: [S, H] */
-export interface RecurrentState {
-  size: number;
-  h: Float64Array[];
-  c: Float64Array[];
-}
 
 /** The number of parameters a network of this spec holds. */
 export function parameterCount(spec: NetworkSpec): number {
@@ -246,76 +241,6 @@ export class DeepARNetwork {
     }
   }
 
-  /** A zero recurrent state for S sequences. */
-  zeroState(S: number): RecurrentState {
-    const H = this.spec.numCells;
-    const mk = (): Float64Array[] => this.layers.map(() => new Float64Array(S * H));
-    return { size: S, h: mk(), c: mk() };
-  }
-
-  /**
-   * One step for S sequences without dropout, updating `state` in place.
-   * x: shape [S, inputSize]; cats: shape [S, numCat]; out: shape [S, numOutputs].
-   * When the columns from `sharedFrom` on (and the embeddings) are the same for every sequence — the
-   * sample paths of one series — their input projection is computed once, from row 0.
-   */
-  step(
-    x: Float64Array, cats: Int32Array | null, state: RecurrentState, out: Float64Array, scratch: StepScratch,
-    sharedFrom = this.fullInputSize,
-  ): void {
-    const { numCells: H, numOutputs: K, inputSize } = this.spec;
-    const S = state.size;
-    const p = this.params;
-    const I0 = this.fullInputSize;
-    let input: Float64Array = x;
-    if (this.embeddings.length > 0) {
-      const E = this.spec.embeddingDimension;
-      input = scratch.x0;
-      for (let s = 0; s < S; s++) {
-        input.set(x.subarray(s * inputSize, (s + 1) * inputSize), s * I0);
-        for (let c = 0; c < this.embeddings.length; c++) {
-          const src = this.embeddings[c].off + cats![s * this.embeddings.length + c] * E;
-          input.set(p.subarray(src, src + E), s * I0 + inputSize + c * E);
-        }
-      }
-    }
-    const G = scratch.gates;
-    for (let l = 0; l < this.layers.length; l++) {
-      const { inputSize: I, wx, wh, b } = this.layers[l];
-      const h = state.h[l];
-      const c = state.c[l];
-      if (l === 0 && sharedFrom < I) {
-        const g0 = scratch.shared;
-        gemmABt(1, 4 * H, I - sharedFrom, input, sharedFrom, p, wx + sharedFrom, g0, 0, false, I, I);
-        gemmABt(S, 4 * H, sharedFrom, input, 0, p, wx, G, 0, false, I, I);
-        for (let r = 0; r < S; r++) for (let j = 0; j < 4 * H; j++) G[r * 4 * H + j] += g0[j];
-      } else {
-        gemmABt(S, 4 * H, I, input, 0, p, wx, G, 0, false);
-      }
-      gemmABt(S, 4 * H, H, h, 0, p, wh, G, 0, true);
-      for (let s = 0; s < S; s++) {
-        const a = s * 4 * H;
-        for (let u = 0; u < H; u++) {
-          const gi = 1 / (1 + Math.exp(-(G[a + u] + p[b + u])));
-          const gf = 1 / (1 + Math.exp(-(G[a + H + u] + p[b + H + u])));
-          const gg = Math.tanh(G[a + 2 * H + u] + p[b + 2 * H + u]);
-          const go = 1 / (1 + Math.exp(-(G[a + 3 * H + u] + p[b + 3 * H + u])));
-          const cc = gf * c[s * H + u] + gi * gg;
-          c[s * H + u] = cc;
-          h[s * H + u] = go * Math.tanh(cc);
-        }
-      }
-      input = h;
-    }
-    gemmABt(S, K, H, input, 0, p, this.head.w, out, 0, false);
-    for (let s = 0; s < S; s++) for (let k = 0; k < K; k++) out[s * K + k] += p[this.head.b + k];
-  }
-
-  stepScratch(S: number): StepScratch {
-    const H4 = 4 * this.spec.numCells;
-    return { x0: new Float64Array(S * this.fullInputSize), gates: new Float64Array(S * H4), shared: new Float64Array(H4) };
-  }
-
   private workspace(T: number, B: number): Workspace {
     if (this.ws && this.ws.T === T && this.ws.B === B) return this.ws;
     const H = this.spec.numCells;
@@ -341,11 +266,6 @@ export class DeepARNetwork {
   }
 }
 
-export interface StepScratch {
-  x0: Float64Array;
-  gates: Float64Array;
-  shared: Float64Array;
-}
 
 interface Workspace {
   T: number; B: number;

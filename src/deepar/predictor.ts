@@ -5,8 +5,9 @@
  */
 import { sampleQuantile } from '../core/metrics';
 import { type Likelihood, LIKELIHOOD_BY_NAME } from './likelihoods';
-import { contextScale, inputSize, type ModelConfig, prepareSeries, type SeriesInput, writeInput } from './model';
-import { DeepARNetwork } from './network';
+import { contextScale, inputSize, type ModelConfig, pastLength, prepareSeries, type SeriesInput, writeInput } from './model';
+import type { DeepARNetwork } from './network';
+import { stepNetwork, stepScratch, zeroState } from './network-step';
 import { Rng } from './rng';
 
 export interface TrainedModel {
@@ -36,19 +37,19 @@ export class DeepARPredictor {
     const I = inputSize(config);
     const K = this.likelihood.numParams;
     const S = numSamples;
-    const s = prepareSeries(config, series, P);
+    const s = prepareSeries(config, series, P, pastLength(config));
     const j = s.length;
     const scale = contextScale(config, s, j);
     // warm-up over the context: positions j − C + 1 … j, one sequence
-    const one = net.zeroState(1);
+    const one = zeroState(net, 1);
     const x1 = new Float64Array(I);
     const out1 = new Float64Array(K);
-    const scratch1 = net.stepScratch(1);
+    const scratch1 = stepScratch(net, 1);
     for (let p = j - C + 1; p <= j; p++) {
       writeInput(config, s, p, scale, x1, 0);
-      net.step(x1, s.cats, one, out1, scratch1);
+      stepNetwork(net, x1, s.cats, one, out1, scratch1);
     }
-    const state = net.zeroState(S);
+    const state = zeroState(net, S);
     for (let l = 0; l < state.h.length; l++) {
       for (let k = 0; k < S; k++) {
         state.h[l].set(one.h[l], k * one.h[l].length);
@@ -66,7 +67,7 @@ export class DeepARPredictor {
     }
     const x = new Float64Array(S * I);
     const out = new Float64Array(S * K);
-    const scratch = net.stepScratch(S);
+    const scratch = stepScratch(net, S);
     let varying = 0; // lags ≤ h read sampled values; the other columns are the same for every path
     for (let h = 1; h < P; h++) {
       while (varying < config.lags.length && config.lags[varying] <= h) varying++;
@@ -74,7 +75,7 @@ export class DeepARPredictor {
       for (let k = 1; k < S; k++) {
         for (let c = 0; c < varying; c++) x[k * I + c] = scaled[k * P + h - config.lags[c]];
       }
-      net.step(x, cats, state, out, scratch, varying);
+      stepNetwork(net, x, cats, state, out, scratch, varying);
       for (let k = 0; k < S; k++) {
         const v = this.likelihood.sample(out, k * K, scale, rng);
         samples[k * P + h] = v;

@@ -59,6 +59,12 @@ describe('Command: mlops backtest', () => {
     for (const m of Object.values(last.models) as { mean_wQuantileLoss: number }[]) expect(m.mean_wQuantileLoss).toBeGreaterThan(0);
   });
 
+  it('leaves a missing option to commander', async () => {
+    const { stderr, error } = await run(['--csv', 'x.csv']);
+    expect(error).toBeDefined();
+    expect(stderr).toMatch(/required option '--time-column <col>' not specified/);
+  });
+
   it.each([
     { name: 'a missing file', args: ['--csv', join(dir, 'nope.csv'), '--time-column', 'time', '--target-column', 'total'], message: /cannot read --csv .*nope\.csv: no such file/ },
     { name: 'an unknown column', args: ['--csv', 'ok', '--time-column', 'time', '--target-column', 'fee'], message: /--target-column "fee" is not a column .*columns: time, total, count/ },
@@ -75,9 +81,10 @@ describe('Command: mlops backtest', () => {
     };
     const resolved = args.map((a) => files[a] ?? a);
     // Act
-    const { stderr, error } = await run([...FAST, ...resolved]);
+    const { error } = await run([...FAST, ...resolved]);
     // Assess
     expect(error).toBeDefined();
-    expect(stderr).toMatch(message);
+    expect(error!.message).toMatch(/^backtest: /);
+    expect(error!.message).toMatch(message);
   });
 });

@@ -84,5 +84,8 @@ describe('Function: endpointPredict', () => {
       expect(p.samples).toHaveLength(10);
     }
     expect(() => endpointPredict(predictor, { configuration: {} })).toThrow(DataValidationError);
+    expect(() => endpointPredict(predictor, { instances: [{ start: '2025-01-01', target: [1] }, { start: '2025-01-01', target: ['x'] }] })).toThrow(
+      /instances\[1\]: target\[0\] must be a number/,
+    );
   });
 });

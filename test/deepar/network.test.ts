@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { gaussian } from '../../src/deepar/likelihoods';
 import { DeepARNetwork, type NetworkSpec } from '../../src/deepar/network';
+import { stepNetwork, stepScratch, zeroState } from '../../src/deepar/network-step';
 import { Rng } from '../../src/deepar/rng';
 
 /** A tiny network and batch (the "mother" of these tests). */
@@ -124,6 +125,27 @@ describe('Class: DeepARNetwork', () => {
     }
   });
 
+  it('computes shared input columns once without changing the step', () => {
+    // Prepare: 5 sequences whose columns from 1 on (and category) are the same
+    const c = tinyCase({}, 1, 5);
+    const { net, full } = c;
+    const x = c.x.slice(0, 5 * full.inputSize);
+    for (let r = 1; r < 5; r++) for (let k = 1; k < full.inputSize; k++) x[r * full.inputSize + k] = x[k];
+    const cats = new Int32Array(5).fill(2);
+    const run = (sharedFrom?: number) => {
+      const state = zeroState(net, 5);
+      const out = new Float64Array(5 * full.numOutputs);
+      stepNetwork(net, x, cats, state, out, stepScratch(net, 5), sharedFrom);
+      stepNetwork(net, x, cats, state, out, stepScratch(net, 5), sharedFrom);
+      return Array.from(out);
+    };
+    // Act
+    const full1 = run();
+    const shared = run(1);
+    // Assess
+    shared.forEach((v, i) => expect(v).toBeCloseTo(full1[i], 12));
+  });
+
   it.each([
     { name: 'one layer, no categories', spec: { numLayers: 1, cardinalities: [] }, T: 4, B: 5 },
     { name: 'two layers, one category', spec: {}, T: 6, B: 4 },
@@ -135,12 +157,12 @@ describe('Class: DeepARNetwork', () => {
     const cats = Int32Array.from({ length: B * full.cardinalities.length }, (_, i) => i % 2);
     // Act
     const out = net.forward(T, B, x, cats, null).slice();
-    const state = net.zeroState(B);
+    const state = zeroState(net, B);
     const stepOut = new Float64Array(B * full.numOutputs);
-    const scratch = net.stepScratch(B);
+    const scratch = stepScratch(net, B);
     const stepped: number[] = [];
     for (let t = 0; t < T; t++) {
-      net.step(x.subarray(t * B * full.inputSize, (t + 1) * B * full.inputSize), cats, state, stepOut, scratch);
+      stepNetwork(net, x.subarray(t * B * full.inputSize, (t + 1) * B * full.inputSize), cats, state, stepOut, scratch);
       stepped.push(...stepOut);
     }
     // Assess
