@@ -6,6 +6,9 @@
  */
 import type Database from 'better-sqlite3';
 import type {
+  CreateEndpointConfigInput, CreateEndpointConfigOutput, CreateEndpointInput, CreateEndpointOutput, DeleteEndpointConfigInput,
+  DeleteEndpointInput, DescribeEndpointConfigInput, DescribeEndpointConfigOutput, DescribeEndpointInput, DescribeEndpointOutput,
+  ListEndpointsInput, ListEndpointsOutput, UpdateEndpointInput, UpdateEndpointOutput,
   CreateModelInput, CreateModelOutput, CreateModelPackageGroupInput, CreateModelPackageGroupOutput, CreateModelPackageInput,
   CreateModelPackageOutput, CreateTrainingJobRequest, CreateTrainingJobResponse, CreateTransformJobRequest, CreateTransformJobResponse,
   DeleteModelInput, DescribeModelInput, DescribeModelOutput, DescribeModelPackageGroupInput, DescribeModelPackageGroupOutput,
@@ -15,8 +18,9 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import { mkdirSync } from 'node:fs';
 import type { FsObjectStore } from '../adapters/fs-object-store';
-import { runInWorker, type TrainingProgress } from '../../src/deepar';
+import { loadPredictor, runInWorker, type TrainingProgress } from '../../src/deepar';
 import { createContext, type LocalSageMakerEvent } from './context';
+import { type ModelLoader, Endpoints } from './endpoints';
 import { invalid } from './errors';
 import { type ApprovalChange, ModelRegistry } from './model-registry';
 import { Models } from './models';
@@ -44,6 +48,8 @@ export interface LocalSageMakerOptions {
   maxConcurrentTrainingJobs?: number;
   /** Called before each `call`: may throw (e.g. a ThrottlingException) to rehearse a state machine's Retry. */
   beforeCall?: (action: string, params: unknown) => void;
+  /** Loads an endpoint's unpacked model (default `loadPredictor`): tests make a load fail or be slow. */
+  modelLoader?: ModelLoader;
   /** How often a waiter re-reads a job another process runs (default 1000 ms); changes in this process wake it at once. */
   pollMs?: number;
 }
@@ -56,9 +62,10 @@ export class LocalSageMaker {
   private readonly models: Models;
   private readonly transforms: TransformJobs;
   private readonly registry: ModelRegistry;
+  private readonly endpoints: Endpoints;
   private readonly beforeCall?: LocalSageMakerOptions['beforeCall'];
   /** Jobs failed at start-up because the twin stopped while they ran. */
-  readonly recovered: { trainingJobs: string[]; transformJobs: string[] };
+  readonly recovered: { trainingJobs: string[]; transformJobs: string[]; endpoints: string[] };
 
   constructor(opts: LocalSageMakerOptions) {
     migrate(opts.db);
@@ -79,7 +86,8 @@ export class LocalSageMaker {
     this.models = new Models(this.context);
     this.transforms = new TransformJobs(this.context, this.models, opts.seed ?? 0);
     this.registry = new ModelRegistry(this.context);
-    this.recovered = { trainingJobs: this.training.recover(), transformJobs: this.transforms.recover() };
+    this.endpoints = new Endpoints(this.context, this.models, opts.modelLoader ?? loadPredictor, opts.seed ?? 0);
+    this.recovered = { trainingJobs: this.training.recover(), transformJobs: this.transforms.recover(), endpoints: this.endpoints.recover() };
   }
 
   // Training jobs
@@ -154,6 +162,43 @@ export class LocalSageMaker {
     return this.registry.approvalHistory(arn);
   }
 
+  // Endpoint configs and endpoints
+  async createEndpointConfig(req: CreateEndpointConfigInput): Promise<CreateEndpointConfigOutput> {
+    return this.endpoints.createConfig(req);
+  }
+  async describeEndpointConfig(req: DescribeEndpointConfigInput): Promise<DescribeEndpointConfigOutput> {
+    return this.endpoints.describeConfig(req);
+  }
+  async deleteEndpointConfig(req: DeleteEndpointConfigInput): Promise<Record<string, never>> {
+    return this.endpoints.deleteConfig(req);
+  }
+  async createEndpoint(req: CreateEndpointInput): Promise<CreateEndpointOutput> {
+    return this.endpoints.create(req);
+  }
+  async updateEndpoint(req: UpdateEndpointInput): Promise<UpdateEndpointOutput> {
+    return this.endpoints.update(req);
+  }
+  async describeEndpoint(req: DescribeEndpointInput): Promise<DescribeEndpointOutput> {
+    return this.endpoints.describe(req);
+  }
+  async deleteEndpoint(req: DeleteEndpointInput): Promise<Record<string, never>> {
+    return this.endpoints.delete(req);
+  }
+  async listEndpoints(req: ListEndpointsInput = {}): Promise<ListEndpointsOutput> {
+    return this.endpoints.list(req);
+  }
+  /** Not a SageMaker action: resolves once the endpoint is no longer Creating or Updating. */
+  waitForEndpoint(name: string, signal?: AbortSignal): Promise<DescribeEndpointOutput> {
+    return this.endpoints.wait(name, signal);
+  }
+  /**
+   * SageMaker Runtime's InvokeEndpoint (DeepAR's JSON request and response). Throws an EndpointInvocationError:
+   * ValidationError (unknown endpoint), ModelError (bad body, naming the field), ServiceUnavailable (not in service).
+   */
+  invokeEndpoint(endpointName: string, body: unknown): Promise<{ predictions: unknown[] }> {
+    return this.endpoints.invoke(endpointName, body);
+  }
+
   /** SDK action names in camelCase (`createTrainingJob`, `describeModelPackage`, ...) → the methods above. */
   async call(action: string, params: unknown): Promise<unknown> {
     const method = Object.hasOwn(ACTIONS, action) ? ACTIONS[action as Action] : undefined;
@@ -201,6 +246,14 @@ const ACTIONS = {
   describeModelPackage: (s: LocalSageMaker, p: any) => s.describeModelPackage(p),
   listModelPackages: (s: LocalSageMaker, p: any) => s.listModelPackages(p),
   updateModelPackage: (s: LocalSageMaker, p: any) => s.updateModelPackage(p),
+  createEndpointConfig: (s: LocalSageMaker, p: any) => s.createEndpointConfig(p),
+  describeEndpointConfig: (s: LocalSageMaker, p: any) => s.describeEndpointConfig(p),
+  deleteEndpointConfig: (s: LocalSageMaker, p: any) => s.deleteEndpointConfig(p),
+  createEndpoint: (s: LocalSageMaker, p: any) => s.createEndpoint(p),
+  updateEndpoint: (s: LocalSageMaker, p: any) => s.updateEndpoint(p),
+  describeEndpoint: (s: LocalSageMaker, p: any) => s.describeEndpoint(p),
+  deleteEndpoint: (s: LocalSageMaker, p: any) => s.deleteEndpoint(p),
+  listEndpoints: (s: LocalSageMaker, p: any) => s.listEndpoints(p),
 } satisfies Record<string, (s: LocalSageMaker, p: any) => Promise<unknown>>;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

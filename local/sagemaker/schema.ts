@@ -76,6 +76,28 @@ CREATE TABLE IF NOT EXISTS sagemaker_model_package_approvals (
   changed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sagemaker_model_package_approvals_by_arn ON sagemaker_model_package_approvals (model_package_arn);
+
+CREATE TABLE IF NOT EXISTS sagemaker_endpoint_configs (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  arn TEXT NOT NULL,
+  request TEXT NOT NULL,
+  creation_time TEXT NOT NULL
+);
+
+-- deployed_config_name and deployed_model: what serves (null until a model first loads);
+-- pending_config_name: the config being created or updated to.
+CREATE TABLE IF NOT EXISTS sagemaker_endpoints (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  arn TEXT NOT NULL,
+  status TEXT NOT NULL,
+  deployed_config_name TEXT,
+  deployed_model TEXT,
+  pending_config_name TEXT,
+  failure_reason TEXT,
+  owner TEXT,
+  creation_time TEXT NOT NULL,
+  last_modified_time TEXT NOT NULL
+);
 `;
 
 export function migrate(db: Database.Database): void {

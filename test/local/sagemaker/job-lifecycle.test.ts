@@ -191,7 +191,7 @@ describe('LocalSageMaker: call', () => {
 
   it('refuses an unknown action with a ValidationException', async () => {
     const sagemaker = aLocalSageMaker(home);
-    for (const action of ['createEndpointConfig', 'toString', 'constructor']) {
+    for (const action of ['createHyperParameterTuningJob', 'toString', 'constructor']) {
       await expect(sagemaker.call(action, {})).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining(`"${action}"`) });
     }
     sagemaker.close();

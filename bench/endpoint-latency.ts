@@ -1,0 +1,188 @@
+/**
+ * Endpoint latency benchmark (not a test): a DeepAR model with the pipeline's default hyperparameters, trained on
+ * a week of the shipped per-minute data, deployed to a local endpoint served over HTTP, loaded by autocannon.
+ *
+ *   npx tsx bench/endpoint-latency.ts [--duration 60] [--connections 32] [--epochs 2]
+ *
+ * Run 1: steady load. Run 2: the same load while the endpoint is updated to a second model half-way, with the
+ * latency of the responses completed during the swap and the errors (which must be 0).
+ * The load generator runs in a child process (this file with --load-generator); the server, the local SageMaker
+ * and the model run in this one. Both share the machine's cores.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { FsObjectStore } from '../local/adapters/fs-object-store';
+import { openHome } from '../local/home';
+import { endpointRoutes, invocationsUrl } from '../local/http/endpoint-routes';
+import { createHttpServer } from '../local/http/server';
+import { loadMempoolHistory } from '../local/ingestion/mempool-history';
+import { historyMinutes, recordForMinute } from '../local/ingestion/transaction-stream';
+import { LocalSageMaker } from '../local/sagemaker';
+import { MINUTE_MS } from '../src/core/feature-record';
+import { DEFAULT_HYPERPARAMETERS } from '../src/core/run-config';
+import { formatTimestamp } from '../src/deepar/frequency';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+
+/** One response as the load generator saw it: completion time (epoch ms), latency (ms), status (0: error). */
+type Sample = [number, number, number];
+interface LoadResult {
+  p50: number; p99: number; max: number; rps: number; total: number; errors: number; timeouts: number; non2xx: number; samples: Sample[];
+}
+
+if (args[0] === '--load-generator') void generateLoad(JSON.parse(args[1]) as { url: string; body: string; connections: number; duration: number });
+else void main();
+
+async function generateLoad(o: { url: string; body: string; connections: number; duration: number }): Promise<void> {
+  const samples: Sample[] = [];
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url: o.url, method: 'POST', headers: { 'content-type': 'application/json' }, body: o.body, connections: o.connections, duration: o.duration, timeout: 60 },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    instance.on('response', (_client, status, _bytes, ms) => samples.push([Date.now(), ms, status]));
+    instance.on('reqError', () => samples.push([Date.now(), NaN, 0]));
+  });
+  const result: LoadResult = {
+    p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, rps: r.requests.average, total: r.requests.total,
+    errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, samples,
+  };
+  process.send!(result, () => process.exit(0));
+}
+
+function runLoad(url: string, body: string, connections: number, duration: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--load-generator', JSON.stringify({ url, body, connections, duration })], { stdio: 'inherit' });
+    child.once('message', (m) => resolve(m as LoadResult));
+    child.once('error', reject);
+    child.once('exit', (code) => code !== 0 && reject(new Error(`the load generator exited with ${code}`)));
+  });
+}
+
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+};
+
+async function main(): Promise<void> {
+  const duration = Number(flag('duration', '60'));
+  const connections = Number(flag('connections', '32'));
+  const epochs = flag('epochs', '2');
+  const hyperparameters = { ...DEFAULT_HYPERPARAMETERS, epochs };
+  const out = (s = ''): void => void process.stdout.write(s + '\n');
+  out(`Endpoint latency benchmark: Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}); server and load generator share them`);
+  out(`model: DeepAR with the pipeline's DEFAULT_HYPERPARAMETERS (src/core/run-config.ts) but epochs=${epochs} ` +
+    `(default ${DEFAULT_HYPERPARAMETERS.epochs}; accuracy is not measured here, only serving): ${JSON.stringify(hyperparameters)}`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'mlops-bench-endpoint-'));
+  const home = openHome(dir);
+  const store = new FsObjectStore(home.objectsDir);
+  const sm = new LocalSageMaker({ db: home.db, objectStore: store, workDir: join(dir, 'work') });
+  try {
+    // A week of per-minute records (the replay's stream), as the pipeline's DeepAR channel; the second model
+    // is trained on the week that ends a day later (a retraining on newer data).
+    const history = loadMempoolHistory();
+    const { end } = historyMinutes(history);
+    const WEEK = 7 * 24 * 60;
+    const seriesFrom = (first: number, n: number) => ({
+      startMs: first, target: Array.from({ length: n }, (_, i) => recordForMinute(history, first + i * MINUTE_MS)?.avg_fee_1min ?? NaN),
+    });
+    const a = seriesFrom(end - (WEEK + 1440) * MINUTE_MS, WEEK);
+    const b = seriesFrom(end - WEEK * MINUTE_MS, WEEK);
+    const line = (s: { startMs: number; target: number[] }) => JSON.stringify({ start: formatTimestamp(s.startMs), target: s.target.map((v) => (Number.isFinite(v) ? v : 'NaN')) }) + '\n';
+    await store.put('s3://bench/a/train/data.json', line(a));
+    await store.put('s3://bench/b/train/data.json', line(b));
+    const t0 = performance.now();
+    for (const name of ['a', 'b']) {
+      await sm.createTrainingJob({
+        TrainingJobName: `bench-${name}`, RoleArn: 'arn:aws:iam::000000000000:role/Bench',
+        AlgorithmSpecification: { TrainingImage: 'forecasting-deepar:local', TrainingInputMode: 'File' },
+        HyperParameters: hyperparameters,
+        InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://bench/${name}/train/` } } }],
+        OutputDataConfig: { S3OutputPath: 's3://bench/models' },
+        ResourceConfig: { InstanceType: 'ml.c5.xlarge', InstanceCount: 1, VolumeSizeInGB: 1 },
+        StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+      });
+    }
+    for (const name of ['a', 'b']) {
+      const job = await sm.waitForTrainingJob(`bench-${name}`);
+      if (job.TrainingJobStatus !== 'Completed') throw new Error(`training ${name} ${job.TrainingJobStatus}: ${job.FailureReason}`);
+      await sm.createModel({ ModelName: `bench-${name}`, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/Bench', PrimaryContainer: { Image: 'forecasting-deepar:local', ModelDataUrl: job.ModelArtifacts!.S3ModelArtifacts } });
+      await sm.createEndpointConfig({ EndpointConfigName: `bench-${name}`, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: `bench-${name}`, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });
+    }
+    out(`trained two models in ${((performance.now() - t0) / 1000).toFixed(1)} s (two training jobs at once)`);
+    await sm.createEndpoint({ EndpointName: 'bench', EndpointConfigName: 'bench-a' });
+    const created = await sm.waitForEndpoint('bench');
+    if (created.EndpointStatus !== 'InService') throw new Error(`endpoint ${created.EndpointStatus}: ${created.FailureReason}`);
+
+    const server = await createHttpServer({ routes: endpointRoutes(sm) });
+    const url = invocationsUrl(server.url, 'bench');
+    const instance = { start: formatTimestamp(b.startMs + (WEEK - 240) * MINUTE_MS), target: b.target.slice(-240).map((v) => (Number.isFinite(v) ? v : 'NaN')) };
+    const body = JSON.stringify({ instances: [instance], configuration: { num_samples: 100, output_types: ['mean', 'quantiles'], quantiles: ['0.1', '0.5', '0.9'] } });
+    out(`request: POST ${url}, ${body.length} bytes: one instance (the last 240 minutes), num_samples 100, output_types mean+quantiles (0.1, 0.5, 0.9)`);
+
+    // Service time: one request at a time (no queueing).
+    const single: number[] = [];
+    for (let i = 0; i < 35; i++) {
+      const s = performance.now();
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`warm-up request answered ${res.status}`);
+      if (i >= 5) single.push(performance.now() - s);
+    }
+
+    out(`\nrun 1: ${connections} connections, ${duration} s ...`);
+    const steady = await runLoad(url, body, connections, duration);
+    out(`run 2: ${connections} connections, ${duration} s, UpdateEndpoint to a second model at ${(duration / 2).toFixed(0)} s ...`);
+    const swapping = runLoad(url, body, connections, duration);
+    await new Promise((r) => setTimeout(r, (duration / 2) * 1000));
+    const swapStart = Date.now();
+    await sm.updateEndpoint({ EndpointName: 'bench', EndpointConfigName: 'bench-b' });
+    const updated = await sm.waitForEndpoint('bench');
+    const swapEnd = Date.now();
+    const swap = await swapping;
+    const runEnd = Math.max(...swap.samples.map(([t]) => t));
+    if (swapEnd > runEnd) out(`WARNING: the update ended ${swapEnd - runEnd} ms after the load stopped: the swap was not measured under load; raise --duration`);
+    await server.close();
+
+    // Responses completed from the UpdateEndpoint call until one full queue after InService (latency of requests queued across the swap).
+    const settle = Math.max(1000, steady.p99);
+    const during = swap.samples.filter(([t]) => t >= swapStart && t <= swapEnd + settle);
+    const duringLat = during.filter(([, , s]) => s >= 200 && s < 300).map(([, ms]) => ms);
+    const duringFailed = during.filter(([, , s]) => s === 0 || s >= 300).length;
+
+    const f = (x: number, d = 0): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
+    const row = (cells: string[]): void => out(cells.map((c, i) => (i === 0 ? c.padEnd(40) : c.padStart(14))).join(' '));
+    out('');
+    row(['figure', 'ours: steady', 'ours: swap run', 'during swap', 'target', 'SageMaker']);
+    row(['latency p50, ms', f(steady.p50), f(swap.p50), f(percentile(duringLat, 50)), '-', 'not published']);
+    row(['latency p99, ms', f(steady.p99), f(swap.p99), f(percentile(duringLat, 99)), '< 50', 'not published']);
+    row(['latency max, ms', f(steady.max), f(swap.max), f(Math.max(...duringLat)), '-', '-']);
+    row(['requests/s', f(steady.rps, 1), f(swap.rps, 1), '-', '-', '-']);
+    row(['requests answered', String(steady.total), String(swap.total), String(during.length), '-', '-']);
+    row(['errors (connection, timeouts)', `${steady.errors} (${steady.timeouts})`, `${swap.errors} (${swap.timeouts})`, String(duringFailed), '0', '-']);
+    row(['non-2xx', String(steady.non2xx), String(swap.non2xx), '-', '0', '-']);
+    out('');
+    out(`one request at a time (no queueing): p50 ${f(percentile(single, 50), 1)} ms, p99 ${f(percentile(single, 99), 1)} ms over ${single.length} requests` +
+      ` -> at most ~${f(1000 / percentile(single, 50), 1)} requests/s on one thread; with ${connections} connections a request waits behind ~${connections - 1} others.`);
+    out(`swap: UpdateEndpoint -> ${updated.EndpointStatus} (${updated.EndpointConfigName}) in ${swapEnd - swapStart} ms; "during swap" = responses completed from the call until ${settle.toFixed(0)} ms after InService.`);
+    out(`p99 target (< 50 ms): ${steady.p99 < 50 ? 'met' : 'NOT met'} in the steady run; errors during the swap: ${swap.errors + swap.non2xx === 0 ? '0 (as required)' : swap.errors + swap.non2xx + ' (FAILED)'}.`);
+    out('SageMaker: AWS publishes no latency figure for DeepAR endpoints (CloudWatch reports ModelLatency and OverheadLatency per endpoint); ' +
+      'no observed figure here (no AWS account in this run).');
+    out(`How: npx tsx bench/endpoint-latency.ts --duration ${duration} --connections ${connections} --epochs ${epochs}. autocannon ${connections} connections (keep-alive, one request in flight each) ` +
+      `in a child process, the twin's HTTP server (node:http, one event loop) and DeepAR inference in this process, on ${cpus().length} cores shared by both; ` +
+      'latency is autocannon\'s (request sent to response received); the swap is the local SageMaker\'s UpdateEndpoint (unpack, load, one assignment).');
+    if (swap.errors + swap.non2xx > 0) process.exitCode = 1;
+  } finally {
+    sm.close();
+    home.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

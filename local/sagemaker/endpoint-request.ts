@@ -1,0 +1,112 @@
+/**
+ * Endpoint requests, validated as SageMaker validates them: CreateEndpointConfig's production variants, and
+ * the body of an invocation (SageMaker DeepAR's `{"instances": [...], "configuration": {...}}`).
+ *
+ * An invocation's errors are SageMaker Runtime's, not SageMaker's: `ValidationError` (no such endpoint),
+ * `ModelError` (the model container refused the body: DeepAR answers 400), `ServiceUnavailable` (the endpoint
+ * is not in service). Each carries the HTTP status the twin's server answers with.
+ */
+import type { CreateEndpointConfigInput, ProductionVariant } from '@aws-sdk/client-sagemaker';
+import { validationError, invalid } from './errors';
+import { requireInstanceType, requireInteger, requireName, requireObject, required } from './validation';
+
+export const INVOCATION_ERROR_CODES = ['ValidationError', 'ModelError', 'ServiceUnavailable'] as const;
+export type InvocationErrorCode = (typeof INVOCATION_ERROR_CODES)[number];
+
+export class EndpointInvocationError extends Error {
+  readonly $fault: 'client' | 'server';
+
+  constructor(
+    override readonly name: InvocationErrorCode,
+    message: string,
+    /** The status the twin's HTTP server answers with: 404 unknown endpoint, 400 bad body, 503 not in service. */
+    readonly statusCode: number,
+    /** The body field at fault, e.g. `instances[0].target` or `configuration.num_samples`. */
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.$fault = statusCode >= 500 ? 'server' : 'client';
+  }
+}
+
+export function isEndpointInvocationError(e: unknown): e is EndpointInvocationError {
+  return e instanceof EndpointInvocationError;
+}
+
+/** The body was refused: DeepAR's container answers 400, which SageMaker Runtime reports as a ModelError. */
+export function badBody(message: string, field?: string, cause?: unknown): EndpointInvocationError {
+  return new EndpointInvocationError('ModelError', message, 400, field, { cause });
+}
+
+/** A production variant as the twin serves it: defaults filled in. */
+export type ValidProductionVariant = ProductionVariant & {
+  VariantName: string; ModelName: string; InstanceType: NonNullable<ProductionVariant['InstanceType']>; InitialInstanceCount: number; InitialVariantWeight: number;
+};
+export type ValidEndpointConfigRequest = Omit<CreateEndpointConfigInput, 'EndpointConfigName' | 'ProductionVariants'> & {
+  EndpointConfigName: string; ProductionVariants: ValidProductionVariant[];
+};
+
+/** CreateEndpointConfig's request. The twin serves one variant per endpoint (one model, one process). */
+export function checkEndpointConfigRequest(input: unknown): ValidEndpointConfigRequest {
+  const req = requireObject<CreateEndpointConfigInput>(input, 'CreateEndpointConfigInput');
+  const name = requireName(req.EndpointConfigName, 'EndpointConfigName');
+  const variants = required(req.ProductionVariants, 'ProductionVariants');
+  if (!Array.isArray(variants) || variants.length < 1 || variants.length > 10) {
+    throw validationError('ProductionVariants', variants, 'Member must have length between 1 and 10');
+  }
+  if (variants.length > 1) {
+    throw invalid(
+      `ProductionVariants: the local SageMaker serves one production variant per endpoint config, got ${variants.length}`,
+      'ProductionVariants',
+    );
+  }
+  const checked = variants.map((v, i): ValidProductionVariant => {
+    const at = `ProductionVariants.${i + 1}`;
+    const variant = requireObject<ProductionVariant>(v, at);
+    if (variant.ServerlessConfig !== undefined) {
+      throw invalid(`${at}.ServerlessConfig: the local SageMaker serves instance-based variants; give InstanceType and InitialInstanceCount`, `${at}.ServerlessConfig`);
+    }
+    const weight = variant.InitialVariantWeight ?? 1;
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+      throw validationError(`${at}.InitialVariantWeight`, weight, 'Member must have value greater than or equal to 0');
+    }
+    return {
+      ...variant,
+      VariantName: requireName(variant.VariantName, `${at}.VariantName`),
+      ModelName: requireName(variant.ModelName, `${at}.ModelName`),
+      InstanceType: requireInstanceType(variant.InstanceType, `${at}.InstanceType`) as ValidProductionVariant['InstanceType'],
+      InitialInstanceCount: requireInteger(variant.InitialInstanceCount, `${at}.InitialInstanceCount`, 1, 100),
+      InitialVariantWeight: weight,
+    };
+  });
+  return { ...req, EndpointConfigName: name, ProductionVariants: checked };
+}
+
+const BODY_FIELDS = ['instances', 'configuration'];
+
+/**
+ * The envelope of an invocation body: a JSON object with a non-empty `instances` list of objects and an
+ * optional `configuration` object. Each instance's fields and the configuration's values are checked by
+ * DeepAR itself (its errors name `instances[i]` and the field), and reported as a ModelError too.
+ */
+export function checkInvocationBody(body: unknown): { instances: unknown[]; configuration?: unknown } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badBody('the request body must be a JSON object {"instances": [...], "configuration": {...}}', '');
+  }
+  const o = body as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!BODY_FIELDS.includes(key)) throw badBody(`unknown field "${key}" (expected "instances" and optionally "configuration")`, key);
+  }
+  if (!Array.isArray(o.instances)) throw badBody('"instances" must be a list of {"start": ..., "target": [...]} objects', 'instances');
+  if (o.instances.length === 0) throw badBody('"instances" must hold at least one instance', 'instances');
+  o.instances.forEach((inst, i) => {
+    if (typeof inst !== 'object' || inst === null || Array.isArray(inst)) {
+      throw badBody(`instances[${i}] must be a JSON object {"start": "YYYY-MM-DD HH:MM:SS", "target": [...]}`, `instances[${i}]`);
+    }
+  });
+  if (o.configuration !== undefined && (typeof o.configuration !== 'object' || o.configuration === null || Array.isArray(o.configuration))) {
+    throw badBody('"configuration" must be a JSON object {"num_samples": ..., "output_types": [...], "quantiles": [...]}', 'configuration');
+  }
+  return { instances: o.instances, configuration: o.configuration };
+}
