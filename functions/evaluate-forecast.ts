@@ -22,6 +22,7 @@ const EvaluateEvent = z.object({
   reportUri: z.string().startsWith('s3://'),
   threshold: z.number().positive(),
   productionEndpoint: z.string().min(1).nullable(),
+  stagingEndpoint: z.string().min(1).nullable().default(null),
 });
 
 const ONE_DAY_OF_MINUTES = 1440;
@@ -54,27 +55,25 @@ export function createHandler(deps: { objectStore: () => ObjectStore; forecaster
       mean: naive.point,
       quantiles: Object.fromEntries([...naive.quantiles].map(([tau, q]) => [String(tau), q])),
     };
-    const production = input.productionEndpoint
-      ? await deps.forecaster().forecast(input.productionEndpoint, [train as never], {
-          num_samples: 100,
-          output_types: ['mean', 'quantiles'],
-          quantiles: DEFAULT_QUANTILES.map(String),
-        })
-      : undefined;
-    const report = buildReport({
-      jobName: input.jobName,
-      holdout: { start: holdout.start, values: actual },
-      candidate,
-      seasonalNaive,
-      production: production && input.productionEndpoint ? { endpoint: input.productionEndpoint, forecast: production[0] } : undefined,
-      threshold: input.threshold,
-    });
+    // The models now serving, on the very same points: champion against challenger.
+    const servingForecast = async (endpoint: string | null) => {
+      if (!endpoint) return undefined;
+      const forecasts = await deps.forecaster().forecast(endpoint, [train as never], {
+        num_samples: 100,
+        output_types: ['mean', 'quantiles'],
+        quantiles: DEFAULT_QUANTILES.map(String),
+      });
+      return forecasts ? { endpoint, forecast: forecasts[0] } : undefined;
+    };
+    const [production, staging] = await Promise.all([servingForecast(input.productionEndpoint), servingForecast(input.stagingEndpoint)]);
+    const report = buildReport({ jobName: input.jobName, holdout: { start: holdout.start, values: actual }, candidate, seasonalNaive, production, staging, threshold: input.threshold });
     await store.put(input.reportUri, JSON.stringify(report, null, 2), 'application/json');
     return {
       meanWQuantileLoss: report.candidate.meanWQuantileLoss,
       rmse: report.candidate.rmse,
       seasonalNaiveLoss: report.seasonalNaive.meanWQuantileLoss,
       productionLoss: report.production?.meanWQuantileLoss ?? null,
+      stagingLoss: report.staging?.meanWQuantileLoss ?? null,
       threshold: report.threshold,
       passesThreshold: report.passesThreshold,
       reportUri: input.reportUri,

@@ -54,6 +54,8 @@ export function createHandler(deps: { parameterStore: () => ParameterStore; sett
       modelPackageGroupName: settings.MODEL_PACKAGE_GROUP,
       productionEndpoint: settings.PRODUCTION_ENDPOINT_NAME,
       stagingEndpoint: settings.STAGING_ENDPOINT_NAME,
+      endpointInstanceType: settings.ENDPOINT_INSTANCE_TYPE,
+      approvalTimeoutSeconds: Math.round(config.approvalTimeoutHours * 3600),
     };
   });
 }

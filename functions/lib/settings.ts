@@ -15,6 +15,7 @@ const Settings = z.object({
   JOB_NAME_PREFIX: z.string().regex(/^[A-Za-z0-9-]{1,30}$/),
   TRAINING_INSTANCE_TYPE: z.string().default('ml.c5.xlarge'),
   TRANSFORM_INSTANCE_TYPE: z.string().default('ml.c5.xlarge'),
+  ENDPOINT_INSTANCE_TYPE: z.string().default('ml.c5.large'),
   PRODUCTION_ENDPOINT_NAME: z.string().min(1),
   STAGING_ENDPOINT_NAME: z.string().min(1),
 });

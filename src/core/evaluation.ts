@@ -35,12 +35,16 @@ export function scoreForecast(actual: readonly number[], forecast: DeepArForecas
   return { meanWQuantileLoss: mean, wQuantileLoss: byQuantile, rmse: rmse([{ actual, point: forecast.mean }]) };
 }
 
+export type StageScore = ScoredForecast & { endpoint: string; forecast: DeepArForecast };
+
 export interface EvaluationReport {
   jobName: string;
   holdout: { start: string; actual: Array<number | null> };
   candidate: ScoredForecast & { forecast: DeepArForecast };
   seasonalNaive: ScoredForecast & { forecast: DeepArForecast };
-  production: (ScoredForecast & { endpoint: string; forecast: DeepArForecast }) | null;
+  production: StageScore | null;
+  /** The model now in staging, scored the same way: the evidence for the staging approval. */
+  staging: StageScore | null;
   threshold: number;
   passesThreshold: boolean;
   noWorseThanProduction: boolean;
@@ -52,19 +56,21 @@ export function buildReport(input: {
   candidate: DeepArForecast;
   seasonalNaive: DeepArForecast;
   production?: { endpoint: string; forecast: DeepArForecast };
+  staging?: { endpoint: string; forecast: DeepArForecast };
   threshold: number;
 }): EvaluationReport {
   const actual = input.holdout.values;
   const candidate = scoreForecast(actual, input.candidate, 'batch transform output');
-  const production = input.production
-    ? { endpoint: input.production.endpoint, forecast: input.production.forecast, ...scoreForecast(actual, input.production.forecast, 'production forecast') }
-    : null;
+  const stage = (s: { endpoint: string; forecast: DeepArForecast } | undefined, what: string): StageScore | null =>
+    s ? { endpoint: s.endpoint, forecast: s.forecast, ...scoreForecast(actual, s.forecast, what) } : null;
+  const production = stage(input.production, 'production forecast');
   return {
     jobName: input.jobName,
     holdout: { start: input.holdout.start, actual: actual.map((v) => (Number.isFinite(v) ? v : null)) },
     candidate: { ...candidate, forecast: input.candidate },
     seasonalNaive: { ...scoreForecast(actual, input.seasonalNaive, 'seasonal naive forecast'), forecast: input.seasonalNaive },
     production,
+    staging: stage(input.staging, 'staging forecast'),
     threshold: input.threshold,
     passesThreshold: candidate.meanWQuantileLoss <= input.threshold,
     noWorseThanProduction: !production || candidate.meanWQuantileLoss <= production.meanWQuantileLoss,

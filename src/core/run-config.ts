@@ -12,6 +12,7 @@ export const PARAMETER_NAMES = {
   updateRate: 'quality/update-rate',
   breachesBeforeRetraining: 'monitoring/breaches-before-retraining',
   cooldownHours: 'monitoring/cooldown-hours',
+  approvalTimeoutHours: 'approval/timeout-hours',
 } as const;
 
 export type ParameterKey = keyof typeof PARAMETER_NAMES;
@@ -38,6 +39,7 @@ export const DEFAULT_PARAMETERS: Readonly<Record<ParameterKey, string>> = {
   updateRate: '0.5',
   breachesBeforeRetraining: '3',
   cooldownHours: '6',
+  approvalTimeoutHours: '168',
 };
 
 export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
@@ -47,6 +49,7 @@ export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
   updateRate: 'how far an approved better model moves the threshold toward its loss (0..1)',
   breachesBeforeRetraining: 'consecutive monitoring breaches that start a retraining',
   cooldownHours: 'hours after a training before monitoring may start another',
+  approvalTimeoutHours: 'hours an approval link stays valid before the model is rejected',
 };
 
 export function parameterName(path: string, key: ParameterKey): string {
@@ -60,6 +63,7 @@ export interface RunConfig {
   updateRate: number;
   breachesBeforeRetraining: number;
   cooldownHours: number;
+  approvalTimeoutHours: number;
 }
 
 /** Parses the stored strings; a bad value is a ValidationError naming the parameter and the value. */
@@ -90,6 +94,7 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
     updateRate: number('updateRate', (n) => n >= 0 && n <= 1, 'a rate in [0, 1]'),
     breachesBeforeRetraining: number('breachesBeforeRetraining', (n) => Number.isInteger(n) && n >= 1, 'a whole number of checks, 1 or more'),
     cooldownHours: number('cooldownHours', (n) => n >= 0, 'a number of hours, 0 or more'),
+    approvalTimeoutHours: number('approvalTimeoutHours', (n) => n > 0 && n <= 24 * 365, 'a number of hours in (0, 8760]'),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ApprovalDecision, ApprovalRequest } from '../core/approval';
+import type { ApprovalDecision, ApprovalRequest, ApprovalStage } from '../core/approval';
 
 /** Approval requests, keyed by the hash of the link's id (the id itself is never stored). */
 export interface ApprovalStore {
@@ -12,6 +12,14 @@ export interface ApprovalStore {
   decide(idHash: string, decision: ApprovalDecision): Promise<ApprovalRequest>;
   /** Marks a pending request expired (the wait timed out). Returns it as it stands afterwards. */
   expire(idHash: string, at: string): Promise<ApprovalRequest>;
-  /** The requests still pending (newest first): the dashboard and `mlops approve` list them. */
+  /**
+   * Marks expired every pending request of an execution's wait for a stage (the state machine knows the
+   * execution, not the link: the wait timed out). Returns the requests it expired, none when none was pending.
+   */
+  expirePendingFor(executionArn: string, stage: ApprovalStage, at: string): Promise<ApprovalRequest[]>;
+  /**
+   * The requests whose status is still pending (newest first): the dashboard and `mlops approve` list
+   * them. A pending request past its expiry is listed too; `effectiveStatus` says it has expired.
+   */
   listPending(): Promise<ApprovalRequest[]>;
 }

@@ -25,3 +25,11 @@ export class ParameterAlreadyExistsError extends Error {
 export class StoreError extends Error {
   override name = 'StoreError' as const;
 }
+
+/** Task callbacks: nothing waits for this token any more (timed out, stopped or already completed). */
+export class TaskNoLongerWaitingError extends Error {
+  override name = 'TaskNoLongerWaitingError' as const;
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(`the pipeline is no longer waiting for this decision (${reason}): its wait timed out, was stopped or was already completed`, options);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Approval requests in the twin's SQLite file. A decision is one conditional UPDATE (pending and not
+ * expired at the decision's time), so a double click, a replay or a late click cannot decide twice:
+ * the loser reads the row back and gets an ApprovalConflictError saying what happened instead.
+ */
+import type Database from 'better-sqlite3';
+import {
+  ApprovalConflictError,
+  ApprovalNotFoundError,
+  type ApprovalDecision,
+  type ApprovalRequest,
+  type ApprovalStage,
+  type ApprovalStatus,
+} from '../../src/core/approval';
+import type { ApprovalStore } from '../../src/ports/approval-store';
+
+interface Row {
+  id_hash: string;
+  task_token: string;
+  execution_arn: string;
+  stage: ApprovalStage;
+  model_package_arn: string;
+  report_uri: string;
+  evidence: string;
+  created_at: string;
+  expires_at: string;
+  status: ApprovalStatus;
+  decided_by: string | null;
+  decided_at: string | null;
+  decided_from: string | null;
+  decision_comment: string | null;
+  expired_at: string | null;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS approval_requests (
+    id_hash TEXT PRIMARY KEY,
+    task_token TEXT NOT NULL,
+    execution_arn TEXT NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('staging', 'production')),
+    model_package_arn TEXT NOT NULL,
+    report_uri TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired')),
+    decided_by TEXT,
+    decided_at TEXT,
+    decided_from TEXT,
+    decision_comment TEXT,
+    expired_at TEXT
+  );
+  CREATE INDEX IF NOT EXISTS approval_requests_by_execution ON approval_requests (execution_arn, stage, status);
+  CREATE INDEX IF NOT EXISTS approval_requests_by_status ON approval_requests (status, created_at);
+`;
+
+/** ISO 8601 in one fixed-width form (`toISOString`), so stored times compare as strings. */
+function iso(value: string, what: string): string {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new RangeError(`${what} ${JSON.stringify(value)} is not an ISO 8601 time`);
+  return new Date(ms).toISOString();
+}
+
+function toRequest(row: Row): ApprovalRequest {
+  const request: ApprovalRequest = {
+    idHash: row.id_hash,
+    taskToken: row.task_token,
+    executionArn: row.execution_arn,
+    stage: row.stage,
+    modelPackageArn: row.model_package_arn,
+    reportUri: row.report_uri,
+    evidence: JSON.parse(row.evidence),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    status: row.status,
+  };
+  if ((row.status === 'approved' || row.status === 'rejected') && row.decided_by !== null && row.decided_at !== null) {
+    request.decision = {
+      status: row.status,
+      by: row.decided_by,
+      at: row.decided_at,
+      from: row.decided_from ?? '',
+      ...(row.decision_comment === null ? {} : { comment: row.decision_comment }),
+    };
+  }
+  if (row.expired_at !== null) request.expiredAt = row.expired_at;
+  return request;
+}
+
+/** Why a decision at `at` could not be recorded on this request, in words a person understands. */
+export function conflictMessage(request: ApprovalRequest, at: string): string {
+  const { decision } = request;
+  if (decision) {
+    return `this model was already ${decision.status} by ${decision.by} at ${decision.at}${decision.from ? ` from ${decision.from}` : ''}`;
+  }
+  if (request.status === 'expired') return `this link expired at ${request.expiredAt ?? request.expiresAt}: the pipeline stopped waiting`;
+  if (Date.parse(request.expiresAt) <= Date.parse(at)) return `this link expired at ${request.expiresAt}`;
+  return `this request is ${request.status}, so it cannot be decided`;
+}
+
+export class SqliteApprovalStore implements ApprovalStore {
+  constructor(private readonly db: Database.Database) {
+    db.exec(SCHEMA);
+  }
+
+  async create(request: ApprovalRequest): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO approval_requests (id_hash, task_token, execution_arn, stage, model_package_arn, report_uri, evidence,
+           created_at, expires_at, status, decided_by, decided_at, decided_from, decision_comment, expired_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        request.idHash,
+        request.taskToken,
+        request.executionArn,
+        request.stage,
+        request.modelPackageArn,
+        request.reportUri,
+        JSON.stringify(request.evidence),
+        iso(request.createdAt, 'createdAt'),
+        iso(request.expiresAt, 'expiresAt'),
+        request.status,
+        request.decision?.by ?? null,
+        request.decision ? iso(request.decision.at, 'decision.at') : null,
+        request.decision?.from ?? null,
+        request.decision?.comment ?? null,
+        request.expiredAt ? iso(request.expiredAt, 'expiredAt') : null,
+      );
+  }
+
+  async get(idHash: string): Promise<ApprovalRequest | undefined> {
+    return this.read(idHash);
+  }
+
+  async decide(idHash: string, decision: ApprovalDecision): Promise<ApprovalRequest> {
+    const at = iso(decision.at, 'decision.at');
+    const { changes } = this.db
+      .prepare(
+        `UPDATE approval_requests
+            SET status = ?, decided_by = ?, decided_at = ?, decided_from = ?, decision_comment = ?
+          WHERE id_hash = ? AND status = 'pending' AND expires_at > ?`,
+      )
+      .run(decision.status, decision.by, at, decision.from, decision.comment ?? null, idHash, at);
+    const request = this.read(idHash);
+    if (!request) throw new ApprovalNotFoundError();
+    if (changes === 0) throw new ApprovalConflictError(request, conflictMessage(request, at));
+    return request;
+  }
+
+  async expire(idHash: string, at: string): Promise<ApprovalRequest> {
+    this.db.prepare(`UPDATE approval_requests SET status = 'expired', expired_at = ? WHERE id_hash = ? AND status = 'pending'`).run(iso(at, 'at'), idHash);
+    const request = this.read(idHash);
+    if (!request) throw new ApprovalNotFoundError();
+    return request;
+  }
+
+  async expirePendingFor(executionArn: string, stage: ApprovalStage, at: string): Promise<ApprovalRequest[]> {
+    const rows = this.db
+      .prepare(
+        `UPDATE approval_requests SET status = 'expired', expired_at = ?
+          WHERE execution_arn = ? AND stage = ? AND status = 'pending'
+         RETURNING *`,
+      )
+      .all(iso(at, 'at'), executionArn, stage) as Row[];
+    return rows.map(toRequest).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async listPending(): Promise<ApprovalRequest[]> {
+    const rows = this.db.prepare(`SELECT * FROM approval_requests WHERE status = 'pending' ORDER BY created_at DESC, rowid DESC`).all() as Row[];
+    return rows.map(toRequest);
+  }
+
+  private read(idHash: string): ApprovalRequest | undefined {
+    const row = this.db.prepare(`SELECT * FROM approval_requests WHERE id_hash = ?`).get(idHash) as Row | undefined;
+    return row && toRequest(row);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Approval requests in a DynamoDB table keyed by `idHash` (the SHA-256 of the link's id).
+ *
+ * - `expiresAtEpoch` (seconds) is the table's TTL attribute: DynamoDB removes a request some time after
+ *   it expires, decided or not. A decision's condition reads the same attribute, so a link cannot be
+ *   used after its expiry even before the TTL sweep removes the item.
+ * - `decide` is one UpdateItem with `#status = :pending AND expiresAtEpoch > :now`; when it fails, the
+ *   item is read back (strongly consistent) and the caller gets an ApprovalConflictError saying why.
+ * - `listPending` and `expirePendingFor` Query the global secondary index `status-createdAt`
+ *   (partition `status`, sort `createdAt`), newest first: no Scan of the table.
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ApprovalConflictError,
+  ApprovalNotFoundError,
+  type ApprovalDecision,
+  type ApprovalRequest,
+  type ApprovalStage,
+} from '../../core/approval';
+import type { ApprovalStore } from '../../ports/approval-store';
+
+export const STATUS_INDEX = 'status-createdAt';
+
+export interface DynamoDbApprovalStoreOptions {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+}
+
+type Item = ApprovalRequest & { expiresAtEpoch: number };
+
+const epochSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+
+function toItem(request: ApprovalRequest): Item {
+  return { ...request, expiresAtEpoch: epochSeconds(request.expiresAt) };
+}
+
+function toRequest(item: Record<string, unknown>): ApprovalRequest {
+  const { expiresAtEpoch: _ttl, ...request } = item as unknown as Item;
+  return request;
+}
+
+/** Why a decision at `at` could not be recorded on this request, in words a person understands. */
+export function conflictMessage(request: ApprovalRequest, at: string): string {
+  const { decision } = request;
+  if (decision) {
+    return `this model was already ${decision.status} by ${decision.by} at ${decision.at}${decision.from ? ` from ${decision.from}` : ''}`;
+  }
+  if (request.status === 'expired') return `this link expired at ${request.expiredAt ?? request.expiresAt}: the pipeline stopped waiting`;
+  if (Date.parse(request.expiresAt) <= Date.parse(at)) return `this link expired at ${request.expiresAt}`;
+  return `this request is ${request.status}, so it cannot be decided`;
+}
+
+export class DynamoDbApprovalStore implements ApprovalStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(options: DynamoDbApprovalStoreOptions) {
+    this.tableName = options.tableName;
+    this.client =
+      options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async create(request: ApprovalRequest): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(request),
+        ConditionExpression: 'attribute_not_exists(idHash)',
+      }),
+    );
+  }
+
+  async get(idHash: string): Promise<ApprovalRequest | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { idHash }, ConsistentRead: true }));
+    return Item && toRequest(Item);
+  }
+
+  async decide(idHash: string, decision: ApprovalDecision): Promise<ApprovalRequest> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { idHash },
+          UpdateExpression: 'SET #status = :status, #decision = :decision',
+          ConditionExpression: '#status = :pending AND expiresAtEpoch > :now',
+          ExpressionAttributeNames: { '#status': 'status', '#decision': 'decision' },
+          ExpressionAttributeValues: {
+            ':status': decision.status,
+            ':decision': decision,
+            ':pending': 'pending',
+            ':now': epochSeconds(decision.at),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (Attributes) return toRequest(Attributes);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException')) throw error;
+      const request = await this.get(idHash);
+      if (!request) throw new ApprovalNotFoundError();
+      throw new ApprovalConflictError(request, conflictMessage(request, decision.at));
+    }
+    const request = await this.get(idHash);
+    if (!request) throw new ApprovalNotFoundError();
+    return request;
+  }
+
+  async expire(idHash: string, at: string): Promise<ApprovalRequest> {
+    const expired = await this.expireIfPending(idHash, at);
+    if (expired) return expired;
+    const request = await this.get(idHash);
+    if (!request) throw new ApprovalNotFoundError();
+    return request;
+  }
+
+  async expirePendingFor(executionArn: string, stage: ApprovalStage, at: string): Promise<ApprovalRequest[]> {
+    const pending = (await this.queryPending({ executionArn, stage })).filter((r) => r.executionArn === executionArn && r.stage === stage);
+    const expired: ApprovalRequest[] = [];
+    for (const request of pending) {
+      const done = await this.expireIfPending(request.idHash, at);
+      if (done) expired.push(done);
+    }
+    return expired;
+  }
+
+  async listPending(): Promise<ApprovalRequest[]> {
+    return this.queryPending();
+  }
+
+  /** The conditional update to `expired`; undefined when the request was not pending (or does not exist). */
+  private async expireIfPending(idHash: string, at: string): Promise<ApprovalRequest | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { idHash },
+          UpdateExpression: 'SET #status = :expired, expiredAt = :at',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':expired': 'expired', ':at': at, ':pending': 'pending' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes && toRequest(Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  /** Pending requests from the status index, newest first, following LastEvaluatedKey. */
+  private async queryPending(filter?: { executionArn: string; stage: ApprovalStage }): Promise<ApprovalRequest[]> {
+    const requests: ApprovalRequest[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const response = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: STATUS_INDEX,
+          KeyConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status', ...(filter ? { '#stage': 'stage' } : {}) },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ...(filter ? { ':executionArn': filter.executionArn, ':stage': filter.stage } : {}),
+          },
+          ...(filter ? { FilterExpression: 'executionArn = :executionArn AND #stage = :stage' } : {}),
+          ScanIndexForward: false,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      requests.push(...(response.Items ?? []).map(toRequest));
+      startKey = response.LastEvaluatedKey;
+    } while (startKey);
+    return requests;
+  }
+}

@@ -1,0 +1,283 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { approvalIdFrom, hashApprovalId } from '../../src/core/approval';
+import type { TaskCallbacks } from '../../src/ports/task-callbacks';
+import { createHandler } from '../../functions/approval-api';
+import { createHandler as createExpireHandler } from '../../functions/expire-approval';
+import { FsObjectStore } from '../../local/adapters/fs-object-store';
+import { SqliteApprovalStore } from '../../local/adapters/sqlite-approval-store';
+import { AN_EXECUTION, A_TOKEN, T0, aReport, aRequest } from '../builders/approvals';
+import { aTwinHome } from '../builders/twin-home';
+
+const ID = approvalIdFrom(Buffer.alloc(32, 42));
+const REPORT_URI = 's3://artifacts/training/job-1/evaluation.json';
+
+/** A recording TaskCallbacks: what the decision sent to the pipeline. */
+function recordingCallbacks(fail?: Error) {
+  const calls: Array<{ kind: 'success' | 'failure'; token: string; payload: unknown }> = [];
+  const callbacks: TaskCallbacks = {
+    async sendTaskSuccess(token, output) {
+      calls.push({ kind: 'success', token, payload: output });
+      if (fail) throw fail;
+    },
+    async sendTaskFailure(token, error, cause) {
+      calls.push({ kind: 'failure', token, payload: { error, cause } });
+      if (fail) throw fail;
+    },
+  };
+  return { callbacks, calls };
+}
+
+function anEvent(method: 'GET' | 'POST', options: { id?: string; body?: string; base64?: boolean } = {}): APIGatewayProxyEventV2 {
+  const id = options.id ?? ID;
+  const body = options.body;
+  return {
+    version: '2.0',
+    routeKey: `${method} /approvals/{id}`,
+    rawPath: `/approvals/${id}`,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 test' },
+    pathParameters: { id },
+    requestContext: { http: { method, path: `/approvals/${id}`, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'Mozilla/5.0 test' } },
+    body: body === undefined ? undefined : options.base64 ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded: !!options.base64,
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+describe('Function: approval-api handler', () => {
+  let home: ReturnType<typeof aTwinHome>;
+  let store: SqliteApprovalStore;
+  let objectStore: FsObjectStore;
+  let recorded: ReturnType<typeof recordingCallbacks>;
+  let clock: Date;
+  let logs: string[];
+
+  const newHandler = (callbacks = recorded.callbacks) =>
+    createHandler({ store: () => store, callbacks: () => callbacks, objectStore: () => objectStore, now: () => clock });
+  const rowOf = (hash: string) => JSON.stringify(home.db.prepare('SELECT * FROM approval_requests WHERE id_hash = ?').get(hash));
+
+  beforeEach(async () => {
+    home = aTwinHome();
+    store = new SqliteApprovalStore(home.db);
+    objectStore = new FsObjectStore(home.objectsDir);
+    await objectStore.put(REPORT_URI, JSON.stringify(aReport()));
+    await store.create(aRequest({ idHash: hashApprovalId(ID), reportUri: REPORT_URI, expiresAt: '2025-05-02T12:00:00.000Z' }));
+    recorded = recordingCallbacks();
+    clock = new Date(T0.getTime() + 60_000);
+    logs = [];
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(' ')));
+    }
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    home.dispose();
+  });
+
+  it('GET shows the approval page and changes nothing', async () => {
+    // Prepare
+    const before = rowOf(hashApprovalId(ID));
+
+    // Act
+    const first = await newHandler()(anEvent('GET'), {} as never);
+    const second = await newHandler()(anEvent('GET'), {} as never);
+
+    // Assess
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(first.headers['cache-control']).toBe('no-store');
+    expect(first.body).toContain(`<form method="post" action="/approvals/${ID}">`);
+    expect(first.body).toContain('band-30-70');
+    expect(second.body).toBe(first.body);
+    expect(rowOf(hashApprovalId(ID))).toBe(before);
+    expect(recorded.calls).toEqual([]);
+  });
+
+  it('approve records the decision and sends the success callback exactly once', async () => {
+    // Act
+    const response = await newHandler()(anEvent('POST', { body: 'decision=approve&approver=Alice+Martin' }), {} as never);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('The model is approved for staging');
+    expect(recorded.calls).toEqual([
+      { kind: 'success', token: A_TOKEN, payload: { approved: true, stage: 'staging', decidedBy: 'Alice Martin', decidedAt: clock.toISOString() } },
+    ]);
+    expect(await store.get(hashApprovalId(ID))).toMatchObject({
+      status: 'approved',
+      decision: { by: 'Alice Martin', at: clock.toISOString(), from: '203.0.113.9 (Mozilla/5.0 test)' },
+    });
+  });
+
+  it('reads a base64-encoded form body as API Gateway sends it, and records "anonymous" without a name', async () => {
+    // Act
+    const response = await newHandler()(anEvent('POST', { body: 'decision=approve&approver=', base64: true }), {} as never);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(recorded.calls).toHaveLength(1);
+    expect((await store.get(hashApprovalId(ID)))?.decision?.by).toBe('anonymous');
+  });
+
+  it('reject sends the failure callback with ApprovalRejected', async () => {
+    // Act
+    const response = await newHandler()(anEvent('POST', { body: 'decision=reject&approver=bob' }), {} as never);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('The model is rejected');
+    expect(recorded.calls).toEqual([
+      { kind: 'failure', token: A_TOKEN, payload: { error: 'ApprovalRejected', cause: `rejected by bob at ${clock.toISOString()}` } },
+    ]);
+  });
+
+  it('a double click gets 409 saying what happened, and no second callback', async () => {
+    // Prepare
+    const handler = newHandler();
+    await handler(anEvent('POST', { body: 'decision=approve&approver=alice' }), {} as never);
+
+    // Act
+    const second = await handler(anEvent('POST', { body: 'decision=reject&approver=bob' }), {} as never);
+
+    // Assess
+    expect(second.statusCode).toBe(409);
+    expect(second.body).toContain(`this model was already approved by alice at ${clock.toISOString()}`);
+    expect(second.body).not.toContain('<form');
+    expect(recorded.calls).toHaveLength(1);
+  });
+
+  it('concurrent clicks decide once and call back once', async () => {
+    // Prepare
+    const handler = newHandler();
+
+    // Act
+    const responses = await Promise.all(Array.from({ length: 5 }, () => handler(anEvent('POST', { body: 'decision=approve' }), {} as never)));
+
+    // Assess
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 409, 409, 409, 409]);
+    expect(recorded.calls).toHaveLength(1);
+  });
+
+  it('an expired link gets 409 "expired" and no callback', async () => {
+    // Prepare
+    clock = new Date('2025-05-02T12:00:00.000Z');
+
+    // Act
+    const response = await newHandler()(anEvent('POST', { body: 'decision=approve' }), {} as never);
+    const page = await newHandler()(anEvent('GET'), {} as never);
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(response.body).toContain('this link expired at 2025-05-02T12:00:00.000Z');
+    expect(page.body).toContain('This link expired at 2025-05-02T12:00:00.000Z');
+    expect(page.body).not.toContain('<form');
+    expect(recorded.calls).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown id', approvalIdFrom(Buffer.alloc(32, 1))],
+    ['a tampered id', `${ID.slice(0, -1)}${ID.endsWith('A') ? 'B' : 'A'}`],
+    ['a malformed id', '..%2F..%2Fetc'],
+  ])('%s gets 404 on GET and POST, changing nothing', async (_, id) => {
+    // Prepare
+    const before = rowOf(hashApprovalId(ID));
+
+    // Act
+    const get = await newHandler()(anEvent('GET', { id }), {} as never);
+    const post = await newHandler()(anEvent('POST', { id, body: 'decision=approve' }), {} as never);
+
+    // Assess
+    expect(get.statusCode).toBe(404);
+    expect(post.statusCode).toBe(404);
+    expect(get.body).toContain('Approval request not found');
+    expect(rowOf(hashApprovalId(ID))).toBe(before);
+    expect(recorded.calls).toEqual([]);
+  });
+
+  it('a bad decision value gets 400 and changes nothing', async () => {
+    // Act
+    const response = await newHandler()(anEvent('POST', { body: 'decision=maybe' }), {} as never);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect((await store.get(hashApprovalId(ID)))?.status).toBe('pending');
+    expect(recorded.calls).toEqual([]);
+  });
+
+  it('explains a decision made after the pipeline stopped waiting', async () => {
+    // Prepare
+    const late = recordingCallbacks(Object.assign(new Error('timed out'), { name: 'TaskNoLongerWaitingError' }));
+
+    // Act
+    const response = await newHandler(late.callbacks)(anEvent('POST', { body: 'decision=approve' }), {} as never);
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(response.body).toContain('the pipeline had already stopped waiting');
+  });
+
+  it('never shows the task token or logs it, nor the link id', async () => {
+    // Prepare
+    const handler = newHandler();
+
+    // Act
+    const pages = [
+      await handler(anEvent('GET'), {} as never),
+      await handler(anEvent('POST', { body: 'decision=approve&approver=a' }), {} as never),
+      await handler(anEvent('POST', { body: 'decision=approve&approver=a' }), {} as never),
+      await newHandler(recordingCallbacks(new Error('boom')).callbacks)(anEvent('GET', { id: approvalIdFrom(Buffer.alloc(16, 9)) }), {} as never),
+    ];
+
+    // Assess
+    expect(logs.length).toBeGreaterThan(0);
+    for (const page of pages) expect(page.body).not.toContain(A_TOKEN);
+    for (const line of logs) {
+      expect(line).not.toContain(A_TOKEN);
+      expect(line).not.toContain(ID);
+    }
+  });
+
+  it('still shows the page without a plot when the report is gone', async () => {
+    // Prepare
+    await store.create(aRequest({ idHash: hashApprovalId(`${ID}x`), reportUri: 's3://artifacts/missing.json' }));
+
+    // Act
+    const response = await newHandler()(anEvent('GET', { id: `${ID}x` }), {} as never);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('could not be read');
+  });
+});
+
+describe('Function: expire-approval handler', () => {
+  let home: ReturnType<typeof aTwinHome>;
+  let store: SqliteApprovalStore;
+  beforeEach(() => {
+    home = aTwinHome();
+    store = new SqliteApprovalStore(home.db);
+  });
+  afterEach(() => home.dispose());
+
+  it("expires the pending request of the execution's stage; its link then says expired", async () => {
+    // Prepare
+    await store.create(aRequest({ idHash: hashApprovalId(ID) }));
+    await store.create(aRequest({ idHash: '9'.repeat(64), stage: 'production' }));
+    const at = new Date('2025-05-08T12:00:00.000Z');
+    const handler = createExpireHandler({ store: () => store, now: () => at });
+
+    // Act
+    const result = await handler({ executionArn: AN_EXECUTION, stage: 'staging' }, {} as never);
+
+    // Assess
+    expect(result).toEqual({ expired: [hashApprovalId(ID)], count: 1 });
+    expect(await store.get(hashApprovalId(ID))).toMatchObject({ status: 'expired', expiredAt: at.toISOString() });
+    expect((await store.get('9'.repeat(64)))?.status).toBe('pending');
+    await expect(store.decide(hashApprovalId(ID), { status: 'approved', by: 'a', at: at.toISOString(), from: 'x' })).rejects.toMatchObject({
+      name: 'ApprovalConflictError',
+    });
+  });
+
+  it('rejects an event without a stage', async () => {
+    await expect(createExpireHandler({ store: () => store })({ executionArn: AN_EXECUTION }, {} as never)).rejects.toMatchObject({ name: 'ValidationError' });
+  });
+});

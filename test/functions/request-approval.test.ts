@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { hashApprovalId } from '../../src/core/approval';
+import { createHandler, ID_BYTES } from '../../functions/request-approval';
+import { OutboxMailer } from '../../local/adapters/outbox-mailer';
+import { SqliteApprovalStore } from '../../local/adapters/sqlite-approval-store';
+import { AN_EXECUTION, A_PACKAGE, A_TOKEN, T0 } from '../builders/approvals';
+import { aTwinHome } from '../builders/twin-home';
+
+const BASE = 'http://127.0.0.1:8787';
+
+/** The message's text as a mail client shows it: quoted-printable soft breaks and escapes undone. */
+const decodeQp = (raw: string): string =>
+  Buffer.from(raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+
+function anEvent(overrides: Record<string, unknown> = {}) {
+  return {
+    taskToken: A_TOKEN,
+    executionArn: AN_EXECUTION,
+    stage: 'staging',
+    modelPackageArn: A_PACKAGE,
+    reportUri: 's3://artifacts/training/job-1/evaluation.json',
+    evidence: { meanWQuantileLoss: 0.0812, threshold: 0.12, seasonalNaiveLoss: 0.143, stageLoss: null, rmse: 3.41 },
+    timeoutSeconds: 3600,
+    ...overrides,
+  };
+}
+
+describe('Function: request-approval handler', () => {
+  let home: ReturnType<typeof aTwinHome>;
+  let store: SqliteApprovalStore;
+  let mailer: OutboxMailer;
+  let logs: string[];
+  beforeEach(() => {
+    home = aTwinHome();
+    store = new SqliteApprovalStore(home.db);
+    mailer = new OutboxMailer({ home: home.dir, smtpUrl: '' });
+    logs = [];
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(' ')));
+    }
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    home.dispose();
+  });
+
+  const newHandler = (bytes = (n: number) => randomBytes(n)) =>
+    createHandler({ store: () => store, mailer: () => mailer, baseUrl: () => `${BASE}/`, now: () => T0, randomBytes: bytes });
+
+  it('stores the request under the hash of a random id and mails a link carrying the id', async () => {
+    // Prepare
+    const bytes = Buffer.alloc(ID_BYTES, 7);
+    const id = bytes.toString('base64url');
+
+    // Act
+    const result = await newHandler(() => bytes)(anEvent(), {} as never);
+
+    // Assess
+    expect(result).toEqual({ idHash: hashApprovalId(id), expiresAt: '2025-05-01T13:00:00.000Z' });
+    expect(await store.get(hashApprovalId(id))).toEqual({
+      ...anEvent(),
+      timeoutSeconds: undefined,
+      idHash: hashApprovalId(id),
+      createdAt: T0.toISOString(),
+      expiresAt: '2025-05-01T13:00:00.000Z',
+      status: 'pending',
+    } as never);
+    const [message] = await mailer.list();
+    const raw = decodeQp(await mailer.read(message.file));
+    expect(raw).toContain(`${BASE}/approvals/${id}`);
+    expect(message.subject).toBe('Approve the model for staging? mean wQuantileLoss 0.0812 (threshold 0.12)');
+    expect(raw).toContain('0.143');
+    expect(raw).toContain('none deployed');
+    expect(raw).toContain('3.41');
+  });
+
+  it('never puts the task token in the mail, the result or a log line, nor the id in a log line', async () => {
+    // Prepare
+    const bytes = randomBytes(ID_BYTES);
+
+    // Act
+    const result = await newHandler(() => bytes)(anEvent(), {} as never);
+
+    // Assess
+    const [message] = await mailer.list();
+    const raw = decodeQp(await mailer.read(message.file));
+    expect(raw).not.toContain(A_TOKEN);
+    expect(raw).not.toContain(encodeURIComponent(A_TOKEN));
+    expect(JSON.stringify(result)).not.toContain(A_TOKEN);
+    expect(logs.length).toBeGreaterThan(0);
+    for (const line of logs) {
+      expect(line).not.toContain(A_TOKEN);
+      expect(line).not.toContain(bytes.toString('base64url'));
+    }
+  });
+
+  it('draws ids of at least 128 bits, different every time', async () => {
+    // Prepare
+    const sizes: number[] = [];
+    const handler = newHandler((n) => (sizes.push(n), randomBytes(n)));
+
+    // Act
+    const results = await Promise.all(Array.from({ length: 20 }, () => handler(anEvent(), {} as never)));
+
+    // Assess
+    expect(Math.min(...sizes) * 8).toBeGreaterThanOrEqual(128);
+    expect(new Set(results.map((r) => r.idHash)).size).toBe(20);
+    const ids = await Promise.all((await mailer.list()).map(async (m) => /\/approvals\/([A-Za-z0-9_-]+)/.exec(decodeQp(await mailer.read(m.file)))![1]));
+    for (const id of ids) expect(Buffer.from(id, 'base64url').length * 8).toBeGreaterThanOrEqual(128);
+  });
+
+  it('defaults the timeout to 7 days', async () => {
+    // Act
+    const { expiresAt } = await newHandler()(anEvent({ timeoutSeconds: undefined }), {} as never);
+
+    // Assess
+    expect(expiresAt).toBe('2025-05-08T12:00:00.000Z');
+  });
+
+  it('rejects an event without evidence, saying where, and sends nothing', async () => {
+    // Act
+    const attempt = newHandler()(anEvent({ evidence: { meanWQuantileLoss: 0.1 } }), {} as never);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^invalid event: evidence\.threshold/) });
+    expect(await mailer.list()).toEqual([]);
+    expect(await store.listPending()).toEqual([]);
+  });
+});
