@@ -1,5 +1,6 @@
 /** `mlops`: the local twin's command line. Each command lives in local/commands/. */
 import { Command } from 'commander';
+import { registerApprovalCommands } from './commands/approve';
 import { registerBacktestCommand } from './commands/backtest';
 import { registerConfigCommand } from './commands/config';
 import { registerExecutionsCommand } from './commands/executions';
@@ -16,6 +17,7 @@ export function createProgram(): Command {
   registerTrainCommand(program);
   registerExecutionsCommand(program);
   registerConfigCommand(program);
+  registerApprovalCommands(program);
   registerBacktestCommand(program);
   return program;
 }

@@ -8,6 +8,17 @@ import { createHandler as evaluateForecast } from '../functions/evaluate-forecas
 import { createHandler as extractSeries } from '../functions/extract-series';
 import { createHandler as ingestRecords } from '../functions/ingest-records';
 import { createHandler as loadRunConfig } from '../functions/load-run-config';
+import { createHandler as requestApproval } from '../functions/request-approval';
+import { createHandler as expireApproval } from '../functions/expire-approval';
+import { createHandler as approvalApi } from '../functions/approval-api';
+import { createHandler as updateThreshold } from '../functions/update-threshold';
+import { createHandler as measureAccuracy } from '../functions/measure-accuracy';
+import { createHandler as decideRetraining } from '../functions/decide-retraining';
+import type { MetricsPublisher } from '../src/ports/metrics-publisher';
+import type { MonitoringStore } from '../src/ports/monitoring-store';
+import type { ApprovalStore } from '../src/ports/approval-store';
+import type { Mailer } from '../src/ports/mailer';
+import type { TaskCallbacks } from '../src/ports/task-callbacks';
 import type { DeploymentSettings } from '../functions/lib/settings';
 import type { EndpointForecaster } from '../src/ports/endpoint-forecaster';
 import type { Json } from './executor/definitions';
@@ -19,6 +30,14 @@ export interface LambdaDeps {
   twin: Twin;
   settings: DeploymentSettings;
   forecaster: EndpointForecaster;
+  approvals: ApprovalStore;
+  mailer: Mailer;
+  callbacks: TaskCallbacks;
+  /** Where the twin's HTTP server answers (the approval links point there). */
+  baseUrl: () => string;
+  now: () => Date;
+  monitoringStore: MonitoringStore;
+  metrics: MetricsPublisher;
 }
 
 type Handler = (event: never, context: Context) => Promise<unknown>;
@@ -29,6 +48,23 @@ const WIRINGS: Record<string, (deps: LambdaDeps) => Handler> = {
   'functions/load-run-config': ({ twin, settings }) => loadRunConfig({ parameterStore: () => twin.parameterStore, settings: () => settings }),
   'functions/extract-series': ({ twin }) => extractSeries({ featureStore: () => twin.featureStore, objectStore: () => twin.objectStore }),
   'functions/evaluate-forecast': ({ twin, forecaster }) => evaluateForecast({ objectStore: () => twin.objectStore, forecaster: () => forecaster }),
+  'functions/update-threshold': ({ twin, settings }) => updateThreshold({ parameterStore: () => twin.parameterStore, parameterPath: () => settings.PARAMETER_PATH }),
+  'functions/request-approval': ({ approvals, mailer, baseUrl, now }) => requestApproval({ store: () => approvals, mailer: () => mailer, baseUrl, now }),
+  'functions/expire-approval': ({ approvals, now }) => expireApproval({ store: () => approvals, now }),
+  'functions/approval-api': ({ twin, approvals, callbacks, now }) =>
+    approvalApi({ store: () => approvals, callbacks: () => callbacks, objectStore: () => twin.objectStore, now }) as unknown as Handler,
+  'functions/measure-accuracy': ({ twin, settings, forecaster, monitoringStore, metrics, now }) =>
+    measureAccuracy({
+      featureStore: () => twin.featureStore,
+      parameterStore: () => twin.parameterStore,
+      forecaster: () => forecaster,
+      metrics: () => metrics,
+      monitoringStore: () => monitoringStore,
+      settings: () => settings,
+      now,
+    }),
+  'functions/decide-retraining': ({ twin, settings, monitoringStore, now }) =>
+    decideRetraining({ parameterStore: () => twin.parameterStore, monitoringStore: () => monitoringStore, settings: () => settings, now }),
 };
 
 const LOCAL_CONTEXT = { functionName: 'local', awsRequestId: 'local', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;

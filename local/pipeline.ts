@@ -4,10 +4,18 @@
  */
 import { join } from 'node:path';
 import { seedDefaultParameters } from '../src/core/seed-parameters';
-import type { EndpointForecaster } from '../src/ports/endpoint-forecaster';
+import { LocalEndpointForecaster } from './adapters/local-endpoint-forecaster';
+import { OutboxMailer } from './adapters/outbox-mailer';
+import { SqliteApprovalStore } from './adapters/sqlite-approval-store';
+import { SqliteMetricsPublisher } from './adapters/sqlite-metrics-publisher';
+import { SqliteMonitoringStore } from './adapters/sqlite-monitoring-store';
+import { approveFromMail } from './auto-approve';
 import type { Json } from './executor/definitions';
+import type { LocalLambda } from './executor/task-resolver';
 import { LocalStepFunctions } from './executor/local-step-functions';
+import { readServerlessConfig } from './executor/definitions';
 import { createTaskResolver } from './executor/task-resolver';
+import { LocalTaskTokens } from './executor/task-tokens';
 import { localLambdas } from './lambdas';
 import { LocalNotifications } from './notifications';
 import { LocalSageMaker, type LocalSageMakerOptions } from './sagemaker';
@@ -18,24 +26,35 @@ export interface PipelineOptions {
   /** Divides Wait and Retry pauses (an accelerated clock); 0 skips them. Default 1. */
   timeScale?: number;
   /** Local SageMaker settings: a trainer that fails, batches per epoch, a throttling rehearsal… */
-  sageMaker?: Partial<Pick<LocalSageMakerOptions, 'trainer' | 'numBatchesPerEpoch' | 'beforeCall' | 'seed'>>;
+  sageMaker?: Partial<Pick<LocalSageMakerOptions, 'trainer' | 'numBatchesPerEpoch' | 'beforeCall' | 'seed' | 'modelLoader'>>;
   /** Lines the twin prints (notifications, progress); default silent. */
   print?: (line: string) => void;
   now?: () => Date;
+  /** The twin's HTTP server (approval links and endpoints); default http://127.0.0.1:8080. */
+  baseUrl?: () => string;
+  /** Approve every request as soon as it is mailed, through the same decision path a person uses. */
+  autoApprove?: boolean;
 }
 
 export interface Pipeline {
   stepFunctions: LocalStepFunctions;
+  taskTokens: LocalTaskTokens;
   sageMaker: LocalSageMaker;
   notifications: LocalNotifications;
+  approvals: SqliteApprovalStore;
+  mailer: OutboxMailer;
+  /** The approval API's handler, wired locally: the HTTP routes and `mlops approve` call it. */
+  approvalApi: LocalLambda;
+  monitoringStore: SqliteMonitoringStore;
+  metrics: SqliteMetricsPublisher;
   settings: typeof LOCAL_SETTINGS;
+  /** Starts the monitoring state machine (the twin's scheduler does, on the hour of its clock). */
+  startMonitoring(asOf: Date): ReturnType<LocalStepFunctions['startExecution']>;
   /** Starts the training state machine; `asOf` is the twin clock's now (the end of the data window). */
   startTraining(input: { asOf: Date; reason?: string; [key: string]: Json | Date | undefined }): ReturnType<LocalStepFunctions['startExecution']>;
   close(): void;
 }
 
-/** Forecasts through the twin's endpoints; none exist until deployment (issue 5), so none answers yet. */
-const noEndpoints: EndpointForecaster = { forecast: async () => undefined };
 
 export async function createPipeline(twin: Twin, options: PipelineOptions = {}): Promise<Pipeline> {
   const now = options.now ?? (() => new Date());
@@ -56,11 +75,41 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
   });
   await sageMaker.ensureModelPackageGroup(settings.MODEL_PACKAGE_GROUP);
   const notifications = new LocalNotifications(twin.home.db, now, options.print);
-  const lambdas = localLambdas({ twin, settings, forecaster: noEndpoints });
+  const approvals = new SqliteApprovalStore(twin.home.db);
+  const monitoringStore = new SqliteMonitoringStore(twin.home.db);
+  const metrics = new SqliteMetricsPublisher(twin.home.db);
+  const baseUrl = options.baseUrl ?? (() => 'http://127.0.0.1:8080');
+  const taskTokens = new LocalTaskTokens(twin.home.db);
+  const outbox = new OutboxMailer({ home: twin.home.dir, now, print: options.print });
+  // With --auto-approve, each approval mail is answered by the same API a person's click reaches.
+  const mailer = options.autoApprove
+    ? { send: async (message: Parameters<OutboxMailer['send']>[0]) => {
+          const sent = await outbox.send(message);
+          setImmediate(() => void approveFromMail(message.text, lambdas.approvalApi, options.print));
+          return sent;
+        } }
+    : outbox;
+  const lambdas = localLambdas({
+    twin,
+    settings,
+    forecaster: new LocalEndpointForecaster(sageMaker),
+    approvals,
+    mailer,
+    callbacks: taskTokens,
+    baseUrl,
+    now,
+    monitoringStore,
+    metrics,
+  });
 
+  const machines = readServerlessConfig().stateMachines;
+  const timeScale = options.timeScale ?? 1;
   // eslint-disable-next-line prefer-const
   let stepFunctions: LocalStepFunctions;
   const resolveTask = createTaskResolver({
+    taskTokens,
+    timeScale,
+    stepFunctions: { startExecution: (params) => stepFunctions.startExecution(params) },
     lambdas,
     functionName: (arn) => {
       const name = arn.split(':function:')[1]?.replace(`${LOCAL_SERVICE}-${LOCAL_STAGE}-`, '');
@@ -96,6 +145,9 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT,
     ref: (id) => {
+      // A state machine's logical id (serverless.yml `id:`) refers to its ARN.
+      const machine = Object.values(machines).find((m) => m.logicalId === id);
+      if (machine) return stepFunctions.stateMachineArn(machine.name);
       const value = LOCAL_REFS[id];
       if (!value) throw new Error(`the twin has no local resource for Ref ${id}`);
       return value;
@@ -107,8 +159,20 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
 
   return {
     stepFunctions,
+    taskTokens,
     sageMaker,
     notifications,
+    approvals,
+    mailer: outbox,
+    approvalApi: lambdas.approvalApi,
+    monitoringStore,
+    metrics,
+    startMonitoring: (asOf) =>
+      stepFunctions.startExecution({
+        stateMachineArn: stepFunctions.stateMachineArn('monitoring'),
+        input: { asOf: asOf.toISOString() },
+        name: `monitoring-${asOf.toISOString().replace(/[-:]/g, '').slice(0, 13)}-${Math.random().toString(16).slice(2, 8)}`,
+      }),
     settings,
     startTraining: ({ asOf, reason, ...rest }) =>
       stepFunctions.startExecution({
@@ -116,6 +180,10 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
         input: { ...(rest as Record<string, Json>), asOf: asOf.toISOString(), reason: reason ?? 'manual start' },
         name: `training-${asOf.toISOString().replace(/[-:]/g, '').slice(0, 13)}-${Math.random().toString(16).slice(2, 8)}`,
       }),
-    close: () => sageMaker.close(),
+    close: () => {
+      stepFunctions.close();
+      taskTokens.close();
+      sageMaker.close();
+    },
   };
 }

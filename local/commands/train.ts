@@ -41,15 +41,24 @@ export function registerTrainCommand(program: Command): void {
     .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
     .option('--as-of <time>', 'end of the data window (ISO 8601); default the latest ingested minute')
     .option('--json', 'print the execution as one JSON object')
-    .action(async (options: { home?: string; asOf?: string; json?: boolean }) => {
+    .option('--auto-approve', 'approve the registered model for both stages at once (otherwise wait for approvers)')
+    .option('--no-deploy', 'return once the model is registered; its approvals resume at the next `mlops up`')
+    .action(async (options: { home?: string; asOf?: string; json?: boolean; autoApprove?: boolean; deploy: boolean }) => {
       const twin = openTwin(options.home);
-      const pipeline = await createPipeline(twin, { print: options.json ? undefined : (line) => console.log(line) });
+      const pipeline = await createPipeline(twin, { print: options.json ? undefined : (line) => console.log(line), autoApprove: options.autoApprove, timeScale: 20 });
       try {
         const asOf = options.asOf ? new Date(options.asOf) : latestAsOf(twin);
         if (Number.isNaN(asOf.getTime())) throw new Error(`--as-of ${JSON.stringify(options.asOf)} is not an ISO 8601 time`);
         const execution = await runTraining(pipeline, asOf, 'started by hand (mlops train)', options.json ? () => {} : console.log);
-        if (options.json) console.log(JSON.stringify(execution));
-        if (execution.status !== 'SUCCEEDED') process.exitCode = 1;
+        const deploymentArn = (execution.output as { deploymentExecutionArn?: string } | undefined)?.deploymentExecutionArn;
+        let deployment: ExecutionRecord | undefined;
+        if (deploymentArn && options.deploy) {
+          if (!options.json) console.log('waiting for the approvals: `mlops approvals` in another terminal lists their links (or open the dashboard of `mlops up`)');
+          deployment = await pipeline.stepFunctions.waitForExecution(deploymentArn);
+          if (!options.json) console.log(`deployment ${deployment.status}: ${JSON.stringify(deployment.output ?? { error: deployment.error, cause: deployment.cause })}`);
+        }
+        if (options.json) console.log(JSON.stringify({ ...execution, ...(deployment ? { deployment } : {}) }));
+        if (execution.status !== 'SUCCEEDED' || (deployment && deployment.status !== 'SUCCEEDED')) process.exitCode = 1;
       } finally {
         pipeline.close();
         twin.close();

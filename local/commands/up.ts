@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
 import { ScaledClock } from '../clock';
+import type { ExecutionRecord } from '../executor/execution-store';
+import { approvalRoutes, type ApprovalApiHandler } from '../http/approval-routes';
+import { dashboardRoutes } from '../http/dashboard-routes';
+import { endpointRoutes, invocationsUrl } from '../http/endpoint-routes';
+import { createHttpServer, type Route } from '../http/server';
 import { loadMempoolHistory, SHIPPED_HISTORY } from '../ingestion/mempool-history';
 import { IngestionReplay, describeMinute } from '../ingestion/replay';
 import { createPipeline, type Pipeline } from '../pipeline';
@@ -13,6 +18,9 @@ export interface UpOptions {
   backfillDays: string;
   history: string;
   once?: boolean;
+  autoApprove?: boolean;
+  host: string;
+  port: string;
 }
 
 function positiveNumber(value: string, flag: string): number {
@@ -21,34 +29,52 @@ function positiveNumber(value: string, flag: string): number {
   return n;
 }
 
+const say = (line: string) => console.log(`mlops: ${line}`);
+
 export async function up(options: UpOptions, signal: AbortSignal): Promise<void> {
   const speed = positiveNumber(options.speed, '--speed');
   const backfillDays = positiveNumber(options.backfillDays, '--backfill-days');
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${JSON.stringify(options.port)}`);
   const twin = openTwin(options.home);
   try {
     const replay = new IngestionReplay(twin.featureStore, loadMempoolHistory(options.history));
-    console.log(`mlops: data dir ${twin.home.dir}`);
+    say(`data dir ${twin.home.dir}`);
     const clockStart = replay.startTime(backfillDays);
     const progress = createProgress('backfill');
     const written = await replay.backfill(clockStart, (p) => progress.update(p.written, p.total ?? 0, describeMinute(p.minute)));
     const summary = twin.featureStore.summary();
-    console.log(
-      `mlops: feature store holds ${summary.minutes} minutes, ${summary.first} .. ${summary.last}` +
-        (written ? ` (${written} backfilled now)` : ' (nothing to backfill)'),
+    say(`feature store holds ${summary.minutes} minutes, ${summary.first} .. ${summary.last}` + (written ? ` (${written} backfilled now)` : ' (nothing to backfill)'));
+
+    const routes: Route[] = [];
+    const server = await createHttpServer({ routes, host: options.host, port });
+    // The local endpoint is ready in milliseconds: polling pauses meant for AWS are shortened with it.
+    const pipeline = await createPipeline(twin, { print: say, timeScale: Math.max(speed, 20), baseUrl: () => server.url, autoApprove: options.autoApprove });
+    routes.push(
+      ...endpointRoutes(pipeline.sageMaker),
+      ...approvalRoutes(pipeline.approvalApi as unknown as ApprovalApiHandler),
+      ...dashboardRoutes(twin, pipeline, () => server.url),
     );
-    const pipeline = await createPipeline(twin, { print: (line) => console.log(`mlops: ${line}`), timeScale: speed });
+    say(`dashboard ${server.url}/ (approval pages and endpoints are served there too)`);
     try {
       const { training } = await trainWhenNoModelYet(pipeline, new Date(clockStart));
       if (!options.once) await goLive(replay, clockStart, speed, signal);
       if (signal.aborted) {
         // Ctrl-C: a training still running is abandoned; the next `mlops up` marks it aborted.
-        console.log('mlops: stopped');
+        say('stopped');
         process.exit(0);
       }
-      await training;
+      const trained = await training;
+      if (options.once) {
+        const outcome = await lifecycleOutcome(pipeline, trained, server.url);
+        await pipeline.stepFunctions.idle();
+        console.log(JSON.stringify(outcome));
+        if (outcome.status !== 'deployed' && outcome.status !== 'up-to-date') process.exitCode = 1;
+      }
       await pipeline.stepFunctions.idle();
     } finally {
       pipeline.close();
+      await server.close();
     }
   } finally {
     twin.close();
@@ -56,38 +82,70 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
 }
 
 /** The first training starts as soon as the history is in; later ones come from monitoring or by hand. */
-async function trainWhenNoModelYet(pipeline: Pipeline, asOf: Date): Promise<{ training: Promise<unknown> }> {
-  const registered = (await pipeline.sageMaker.listModelPackages({ ModelPackageGroupName: pipeline.settings.MODEL_PACKAGE_GROUP, MaxResults: 1 }))
-    .ModelPackageSummaryList ?? [];
+async function trainWhenNoModelYet(pipeline: Pipeline, asOf: Date): Promise<{ training: Promise<ExecutionRecord | undefined> }> {
+  const registered = (await pipeline.sageMaker.listModelPackages({ ModelPackageGroupName: pipeline.settings.MODEL_PACKAGE_GROUP, MaxResults: 1 })).ModelPackageSummaryList ?? [];
   const trainings = pipeline.stepFunctions.store.list({ stateMachineArn: pipeline.stepFunctions.stateMachineArn('training') });
-  if (registered.length > 0 || trainings.some((e) => e.status === 'RUNNING')) return { training: Promise.resolve() };
+  if (registered.length > 0 || trainings.some((e) => e.status === 'RUNNING')) {
+    say('a model is registered already: no first training (`mlops train` starts one)');
+    return { training: Promise.resolve(undefined) };
+  }
   // Not awaited here: live ingestion goes on while the model trains.
-  return { training: runTraining(pipeline, asOf, 'first model: the history is in', (line) => console.log(`mlops: ${line}`)) };
+  return { training: runTraining(pipeline, asOf, 'first model: the history is in', say) };
+}
+
+/** What one pass of the lifecycle achieved: the last line `npm start -- --auto-approve --once` prints. */
+async function lifecycleOutcome(pipeline: Pipeline, training: ExecutionRecord | undefined, baseUrl: string) {
+  const endpoints = {
+    staging: { name: pipeline.settings.STAGING_ENDPOINT_NAME, url: invocationsUrl(baseUrl, pipeline.settings.STAGING_ENDPOINT_NAME) },
+    production: { name: pipeline.settings.PRODUCTION_ENDPOINT_NAME, url: invocationsUrl(baseUrl, pipeline.settings.PRODUCTION_ENDPOINT_NAME) },
+  };
+  if (!training) return { status: 'up-to-date', reason: 'a model was registered before this run', endpoints };
+  const output = (training.output ?? {}) as Record<string, any>;
+  if (training.status !== 'SUCCEEDED' || output.status !== 'registered') {
+    return { status: training.status === 'SUCCEEDED' ? output.status : 'training-failed', reason: output.reason ?? `${training.error}: ${training.cause}`, training: training.name };
+  }
+  say(`waiting for the approvals of ${output.modelPackageArn} (links in the outbox, on the dashboard, or \`mlops approve ID\`)`);
+  const deployment = await pipeline.stepFunctions.waitForExecution(output.deploymentExecutionArn);
+  const d = (deployment.output ?? {}) as Record<string, any>;
+  return {
+    status: deployment.status === 'SUCCEEDED' ? d.status : 'deployment-failed',
+    modelPackageArn: output.modelPackageArn,
+    modelPackageVersion: Number(String(output.modelPackageArn).split('/').pop()),
+    meanWQuantileLoss: output.evaluation.meanWQuantileLoss,
+    thresholdBefore: d.threshold?.previous ?? output.evaluation.threshold,
+    thresholdAfter: d.threshold?.current ?? output.evaluation.threshold,
+    ...(deployment.status === 'SUCCEEDED' ? {} : { error: deployment.error, cause: deployment.cause }),
+    ...(d.status === 'rejected' ? { reason: d.cause } : {}),
+    endpoints,
+  };
 }
 
 async function goLive(replay: IngestionReplay, clockStart: number, speed: number, signal: AbortSignal): Promise<void> {
   const clock = new ScaledClock(clockStart, speed);
-    console.log(`mlops: live ingestion from ${describeMinute(clockStart)} at ${speed}x real time; Ctrl-C stops`);
-    let lastReport = 0;
-    await replay.runLive(clock, signal, (p) => {
-      // One line per virtual hour keeps a fast replay readable.
-      if (p.minute - lastReport >= 3_600_000) {
-        lastReport = p.minute;
-        console.log(`mlops: ingested up to ${describeMinute(p.minute)} (${p.written} live minutes)`);
-      }
-    });
-    if (!signal.aborted) console.log('mlops: the replayed history has ended; ingestion stops here');
+  say(`live ingestion from ${describeMinute(clockStart)} at ${speed}x real time; Ctrl-C stops`);
+  let lastReport = 0;
+  await replay.runLive(clock, signal, (p) => {
+    // One line per virtual hour keeps a fast replay readable.
+    if (p.minute - lastReport >= 3_600_000) {
+      lastReport = p.minute;
+      say(`ingested up to ${describeMinute(p.minute)} (${p.written} live minutes)`);
+    }
+  });
+  if (!signal.aborted) say('the replayed history has ended; ingestion stops here');
 }
 
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
-    .description('start the local twin: backfill the feature store from the real history, then ingest live')
+    .description('start the local twin: replay the real history into the feature store, train, approve, deploy, serve')
     .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
     .option('--speed <n>', 'clock speed: N virtual minutes per real minute', '1')
     .option('--backfill-days <days>', 'history written at start before going live', '7')
     .option('--history <csv>', 'mempool history to replay', SHIPPED_HISTORY)
-    .option('--once', 'do one pass of the lifecycle (backfill, first training) and exit')
+    .option('--once', 'one pass of the lifecycle (backfill, training, approvals, deployments), then exit with a JSON summary')
+    .option('--auto-approve', 'approve every request as it is mailed (for demos and CI)')
+    .option('--host <host>', 'address the dashboard, approval pages and endpoints listen on', '127.0.0.1')
+    .option('--port <port>', 'port of the twin’s HTTP server (0: any free port)', process.env.MLOPS_PORT ?? '8080')
     .action(async (options: UpOptions) => {
       const controller = new AbortController();
       const stop = () => controller.abort(new Error('interrupted'));

@@ -37,7 +37,7 @@ export function parseYaml(text: string, source: string): unknown {
 export interface ServerlessConfig {
   service: string;
   functions: Record<string, { handler: string }>;
-  stateMachines: Record<string, { name: string; definitionFile: string }>;
+  stateMachines: Record<string, { name: string; definitionFile: string; logicalId?: string }>;
 }
 
 /** The parts of serverless.yml the twin needs: functions' handlers and where each definition lives. */
@@ -46,13 +46,13 @@ export function readServerlessConfig(root = PROJECT_ROOT): ServerlessConfig {
   const config = parseYaml(text, 'serverless.yml') as {
     service: string;
     functions?: Record<string, { handler: string }>;
-    stepFunctions?: { stateMachines?: Record<string, { name?: string; definition?: unknown }> };
+    stepFunctions?: { stateMachines?: Record<string, { name?: string; id?: string; definition?: unknown }> };
   };
   const stateMachines: ServerlessConfig['stateMachines'] = {};
   for (const [key, machine] of Object.entries(config.stepFunctions?.stateMachines ?? {})) {
     const match = /^\$\{file\((.+?)\)\}$/.exec(String(machine.definition ?? ''));
     if (!match) throw new Error(`serverless.yml: state machine ${key} must include its definition with \${file(statemachines/...)}`);
-    stateMachines[key] = { name: key, definitionFile: match[1] };
+    stateMachines[key] = { name: key, definitionFile: match[1], ...(machine.id ? { logicalId: machine.id } : {}) };
   }
   return { service: config.service, functions: config.functions ?? {}, stateMachines };
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type Database from 'better-sqlite3';
 import { loadRawDefinition, resolveReferences, taskStates, type Definition, type Json, type ReferenceResolver } from './definitions';
+import { TASK_TOKEN_PLACEHOLDER } from './task-tokens';
 import { ExecutionStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent } from './execution-store';
 
 export interface TaskContext {
@@ -38,6 +39,8 @@ export class LocalStepFunctions {
   private readonly region: string;
   private readonly accountId: string;
   private readonly running = new Map<string, Promise<ExecutionRecord>>();
+  private readonly aborts = new Map<string, () => void>();
+  private closed = false;
   private readonly machines = new Map<string, Definition>();
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
@@ -93,7 +96,7 @@ export class LocalStepFunctions {
   }
 
   private async run(definition: Definition, machine: string, executionArn: string, name: string, input: Json): Promise<ExecutionRecord> {
-    const stateMachine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    const stateMachine = new StateMachine(forLocalRuntime(definition) as never, { validationOptions: { checkPaths: true, checkArn: true } });
     const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [stateName, state] of taskStates(definition)) {
       const handler = this.options.resolveTask(String(state.Resource), stateName);
@@ -103,9 +106,12 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, ...this.scaledIntervals(definition) },
       context: {
         Execution: { Id: executionArn, Name: name },
+        // One static context per execution: a `.waitForTaskToken` task swaps this for a fresh token.
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
         StateMachine: { Id: this.stateMachineArn(machine), Name: `${this.options.service}-${this.options.stage}-${machine}` },
       },
     });
+    this.aborts.set(executionArn, execution.abort);
     let failure: { error: string; cause: string } | undefined;
     let status: ExecutionStatus = 'SUCCEEDED';
     const history = (async () => {
@@ -115,6 +121,7 @@ export class LocalStepFunctions {
         if (type === 'ExecutionFailed') failure = { error: String(e.Error), cause: typeof e.Cause === 'string' ? e.Cause : JSON.stringify(e.Cause) };
         if (type === 'ExecutionTimeout') status = 'TIMED_OUT';
         if (type === 'ExecutionAborted') status = 'ABORTED';
+        if (this.closed) continue;
         this.store.appendEvent(executionArn, {
           timestamp: new Date(timestamp).toISOString(),
           type,
@@ -130,7 +137,10 @@ export class LocalStepFunctions {
       if (status === 'SUCCEEDED') status = 'FAILED';
     }
     await history;
-    if (failure) status = 'FAILED';
+    this.aborts.delete(executionArn);
+    if (failure && status === 'SUCCEEDED') status = 'FAILED';
+    // Closed meanwhile: the store is gone with the twin, and close() has recorded the abort already.
+    if (this.closed) return { executionArn, stateMachineArn: this.stateMachineArn(machine), name, status: 'ABORTED', startDate: '', input };
     this.store.finish(executionArn, status, this.now(), { output, error: failure?.error, cause: failure?.cause });
     return this.store.get(executionArn)!;
   }
@@ -147,6 +157,19 @@ export class LocalStepFunctions {
       if (retry) retryIntervalOverrides[name] = retry.map((r) => (scale === 0 ? 0 : ((r.IntervalSeconds ?? 1) * 1000) / scale));
     }
     return { waitTimeOverrides, retryIntervalOverrides };
+  }
+
+  /**
+   * Stops every running execution (the twin is closing): each is marked ABORTED now, and nothing more is
+   * written for it. A later start of the twin resumes what can be resumed.
+   */
+  close(): void {
+    if (this.closed) return;
+    for (const [arn, abort] of this.aborts) {
+      this.store.finish(arn, 'ABORTED', this.now(), { error: 'States.Aborted', cause: 'the local twin stopped while the execution ran' });
+      abort();
+    }
+    this.closed = true;
   }
 
   /** Resolves when the execution has ended. */
@@ -188,6 +211,30 @@ export class LocalStepFunctions {
   history(executionArn: string): HistoryEvent[] {
     return this.store.history(executionArn);
   }
+}
+
+/**
+ * One runtime difference, kept out of the definitions: aws-local-stepfunctions reads a Task's
+ * TimeoutSecondsPath from the input after Parameters, where Step Functions reads the state's input. The
+ * only Tasks that use it are `.waitForTaskToken` waits, whose timeout the twin enforces itself (from the
+ * same value, carried in the payload as `timeoutSeconds`, on the twin's clock); the library's own timer
+ * is set out of the way.
+ */
+export function forLocalRuntime(definition: Definition): Definition {
+  const copy = JSON.parse(JSON.stringify(definition)) as Definition;
+  const visit = (d: Definition) => {
+    for (const state of Object.values(d.States)) {
+      if (state.Type === 'Task' && typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken') && state.TimeoutSecondsPath) {
+        delete state.TimeoutSecondsPath;
+        state.TimeoutSeconds = 2_147_483; // the largest setTimeout, in seconds
+      }
+      for (const branch of (state.Branches as Definition[] | undefined) ?? []) visit(branch);
+      const processor = (state.ItemProcessor ?? state.Iterator) as Definition | undefined;
+      if (processor) visit(processor);
+    }
+  };
+  visit(copy);
+  return copy;
 }
 
 /** An error whose `name` is the one AWS gives it, so Retry/Catch and callers match it. */

@@ -11,6 +11,7 @@
  */
 import type { Json } from './definitions';
 import { namedError, type TaskContext, type TaskHandler } from './local-step-functions';
+import { withToken, type LocalTaskTokens } from './task-tokens';
 
 /** A Lambda handler as the twin calls it: the event in, plain JSON out. */
 export type LocalLambda = (event: Json) => Promise<Json>;
@@ -22,6 +23,13 @@ export interface LocalSageMakerPort {
 }
 
 export interface LocalServices {
+  taskTokens: LocalTaskTokens;
+  /** Divides `.waitForTaskToken` timeouts, as the twin's clock runs faster. */
+  timeScale: number;
+  /** Step Functions itself, for `states:startExecution` (and its `.sync` forms). */
+  stepFunctions: {
+    startExecution(params: { stateMachineArn: string; input?: Json; name?: string }): { executionArn: string; startDate: string; done: Promise<{ status: string; output?: Json; error?: string; cause?: string }> };
+  };
   lambdas: Record<string, LocalLambda>;
   /** Function name in serverless.yml from a Lambda ARN. */
   functionName(arn: string): string | undefined;
@@ -42,11 +50,17 @@ function lambdaError(error: unknown): Error {
   return namedError(e?.name ?? 'Error', JSON.stringify({ errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(error) }));
 }
 
+/** The exceptions SageMaker's API models; any other error (ValidationException, ThrottlingException…) is its generic one. */
+const MODELED_SAGEMAKER_ERRORS = new Set(['ResourceNotFound', 'ResourceInUse', 'ResourceLimitExceeded', 'ConflictException']);
+
 function sageMakerApiError(error: unknown, style: 'optimized' | 'sdk'): Error {
   const e = error as Error;
   const code = e?.name ?? 'InternalFailure';
+  // Optimized integrations report every API error as AmazonSageMakerException; aws-sdk ones name the
+  // modeled exception, or the service's generic SageMakerException.
   if (style === 'optimized') return namedError('SageMaker.AmazonSageMakerException', `${code}: ${e?.message}`);
-  return namedError(`SageMaker.${code.endsWith('Exception') ? code : `${code}Exception`}`, `${code}: ${e?.message}`);
+  const name = MODELED_SAGEMAKER_ERRORS.has(code) ? `SageMaker.${code.endsWith('Exception') ? code : `${code}Exception`}` : 'SageMaker.SageMakerException';
+  return namedError(name, `${code}: ${e?.message}`);
 }
 
 export function createTaskResolver(services: LocalServices): (resource: string, stateName: string) => TaskHandler {
@@ -74,6 +88,40 @@ export function createTaskResolver(services: LocalServices): (resource: string, 
         const { FunctionName, Payload } = input as { FunctionName: string; Payload?: Json };
         const fn = services.functionName(FunctionName) ?? FunctionName;
         return { Payload: await invokeLambda(fn)(Payload ?? {}), StatusCode: 200 };
+      };
+    }
+
+    if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+      return async (input, context) => {
+        const { FunctionName, Payload } = input as { FunctionName: string; Payload?: Record<string, Json> };
+        const fn = services.functionName(FunctionName) ?? FunctionName;
+        const token = services.taskTokens.issue(context.executionArn, context.stateName);
+        const payload = withToken(Payload ?? {}, token);
+        const timeoutSeconds = Number((Payload ?? {}).timeoutSeconds) || 365 * 24 * 3600;
+        // The twin enforces the wait's timeout itself, on its clock (0 means "do not accelerate").
+        const outcome = services.taskTokens.wait(token, (timeoutSeconds * 1000) / (services.timeScale > 0 ? services.timeScale : 1));
+        outcome.catch(() => {}); // observed below; a failure before the invoke must not go unhandled
+        await invokeLambda(fn)(payload);
+        return outcome;
+      };
+    }
+
+    const states = /^arn:aws:states:::states:startExecution(\.sync(:2)?)?$/.exec(resource);
+    if (states) {
+      const [, sync, version2] = states;
+      return async (input): Promise<Json> => {
+        const { StateMachineArn, Input, Name } = input as { StateMachineArn: string; Input?: Json; Name?: string };
+        const started = services.stepFunctions.startExecution({
+          stateMachineArn: StateMachineArn,
+          input: typeof Input === 'string' ? JSON.parse(Input) : (Input ?? {}),
+          name: Name,
+        });
+        if (!sync) return { ExecutionArn: started.executionArn, StartDate: Date.parse(started.startDate) };
+        const ended = await started.done;
+        if (ended.status !== 'SUCCEEDED') {
+          throw namedError('States.TaskFailed', JSON.stringify({ ExecutionArn: started.executionArn, Status: ended.status, Error: ended.error, Cause: ended.cause }));
+        }
+        return { ExecutionArn: started.executionArn, Status: ended.status, Output: version2 ? (ended.output ?? null) : JSON.stringify(ended.output ?? null) };
       };
     }
 

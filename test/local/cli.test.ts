@@ -27,10 +27,20 @@ describe('Command: mlops', () => {
     await run('node', [MLOPS, 'config', 'set', 'training/hyperparameters', JSON.stringify(tiny)], { env });
     expect((await run('node', [MLOPS, 'config'], { env })).stdout).toMatch(/training\/window-days\s+v2\s+1/);
 
-    const up = await run('node', [MLOPS, 'up', '--once', '--backfill-days', '1', '--home', home]);
+    const up = await run('node', [MLOPS, 'up', '--once', '--auto-approve', '--port', '0', '--backfill-days', '1', '--home', home]);
     expect(up.stdout).toContain('feature store holds 1440 minutes, 2025-03-05T02:13:00Z .. 2025-03-06T02:12:00Z (1440 backfilled now)');
     expect(up.stderr).toContain('backfill 100%');
     expect(up.stdout).toMatch(/training training-20250306T0213-\w+ registered arn:aws:sagemaker:local:000000000000:model-package\/btc-fee-deepar-local\/1/);
+    // The last line: what one unattended pass of the lifecycle achieved.
+    const summary = JSON.parse(up.stdout.trim().split('\n').pop()!);
+    expect(summary).toMatchObject({
+      status: 'deployed',
+      modelPackageVersion: 1,
+      thresholdBefore: 10,
+      endpoints: { staging: { name: 'btc-fee-deepar-local-staging' }, production: { name: 'btc-fee-deepar-local-production' } },
+    });
+    expect(summary.thresholdAfter).toBeLessThan(10);
+    expect(summary.endpoints.production.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/endpoints\/btc-fee-deepar-local-production\/invocations$/);
 
     const status = await run('node', [MLOPS, 'status', '--json'], { env });
     expect(JSON.parse(status.stdout)).toMatchObject({
@@ -38,9 +48,12 @@ describe('Command: mlops', () => {
       featureStore: { rows: 1440, minutes: 1440, first: '2025-03-05T02:13:00Z', last: '2025-03-06T02:12:00Z', gaps: [], missingMinutes: 0 },
     });
 
-    const train = await run('node', [MLOPS, 'train', '--json'], { env });
+    const train = await run('node', [MLOPS, 'train', '--json', '--auto-approve'], { env });
     const execution = JSON.parse(train.stdout.trim().split('\n').pop()!);
     expect(execution).toMatchObject({ status: 'SUCCEEDED', input: { asOf: '2025-03-06T02:13:00.000Z' }, output: { status: 'registered' } });
+    // The second model is compared with the first, now serving in production, on the same points.
+    expect(execution.output.evaluation.productionLoss).toEqual(expect.any(Number));
+    expect(execution.deployment).toMatchObject({ status: 'SUCCEEDED', output: { status: 'deployed' } });
     expect(execution.output.modelPackageArn).toMatch(/\/2$/);
 
     const executions = await run('node', [MLOPS, 'executions'], { env });

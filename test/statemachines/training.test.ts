@@ -11,7 +11,7 @@ jest.setTimeout(120_000);
 
 const HAPPY_PATH = [
   'ListRunningTrainings', 'IsAnotherTrainingRunning', 'LoadRunConfig', 'ExtractSeries', 'TrainModel', 'CreateModel',
-  'ForecastHoldout', 'EvaluateForecast', 'IsLossUnderThreshold', 'IsNoWorseThanProduction', 'RegisterModel', 'EndRegistered',
+  'ForecastHoldout', 'EvaluateForecast', 'IsLossUnderThreshold', 'IsNoWorseThanProduction', 'RegisterModel', 'StartDeployment', 'EndRegistered',
 ];
 
 describe('State machine: training', () => {

@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { userInfo } from 'node:os';
+import { effectiveStatus, hashApprovalId } from '../../src/core/approval';
+import { describeOutcome } from '../../web/approval-page';
+import { decisionEvent, linkIdFrom } from '../auto-approve';
+import { createPipeline, type Pipeline } from '../pipeline';
+import { openTwin } from '../twin';
+
+/** Pending requests with the link that answers each (recovered from the outbox: only hashes are stored). */
+async function pendingWithLinks(pipeline: Pipeline) {
+  const links = new Map<string, string>();
+  for (const message of await pipeline.mailer.list()) {
+    const text = await pipeline.mailer.read(message.file);
+    const id = linkIdFrom(text.replace(/=\r?\n/g, ''));
+    if (id) links.set(hashApprovalId(id), id);
+  }
+  const now = new Date();
+  return (await pipeline.approvals.listPending())
+    .filter((r) => effectiveStatus(r, now) === 'pending')
+    .map((r) => ({ request: r, id: links.get(r.idHash) }));
+}
+
+async function decide(decision: 'approve' | 'reject', idOrLink: string, options: { home?: string; as?: string }): Promise<void> {
+  const id = linkIdFrom(idOrLink) ?? idOrLink;
+  const twin = openTwin(options.home);
+  const pipeline = await createPipeline(twin);
+  try {
+    const approver = options.as ?? userInfo().username;
+    const response = (await pipeline.approvalApi(decisionEvent(id, decision, approver, 'terminal (mlops)') as never)) as { statusCode: number };
+    const request = await pipeline.approvals.get(hashApprovalId(id));
+    if (!request) throw new Error(`no approval request has the id ${id}: check the link (\`mlops approvals\` lists the pending ones)`);
+    const outcome = describeOutcome(request, new Date()) ?? 'still pending';
+    if (response.statusCode === 200) console.log(`${request.stage}: ${outcome} The pipeline goes on.`);
+    else {
+      console.error(`${request.stage}: nothing changed: ${outcome}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    pipeline.close();
+    twin.close();
+  }
+}
+
+export function registerApprovalCommands(program: Command): void {
+  program
+    .command('approvals')
+    .description('list the approval requests waiting for a decision, with their links')
+    .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
+    .action(async (options: { home?: string }) => {
+      const twin = openTwin(options.home);
+      const pipeline = await createPipeline(twin);
+      try {
+        const pending = await pendingWithLinks(pipeline);
+        if (pending.length === 0) return console.log('no approval is waiting');
+        for (const { request, id } of pending) {
+          const e = request.evidence;
+          console.log(
+            `${request.stage.padEnd(10)} ${request.modelPackageArn}\n` +
+              `           mean wQuantileLoss ${e.meanWQuantileLoss.toFixed(4)} (threshold ${e.threshold}, seasonal naive ${e.seasonalNaiveLoss.toFixed(4)}), expires ${request.expiresAt}\n` +
+              `           ${id ? `mlops approve ${id}` : 'link: in the approvers’ mail (not in this outbox)'}`,
+          );
+        }
+      } finally {
+        pipeline.close();
+        twin.close();
+      }
+    });
+  for (const decision of ['approve', 'reject'] as const) {
+    program
+      .command(`${decision} <id>`)
+      .description(`${decision} a model for its stage: <id> is the end of the approval link (or the whole link)`)
+      .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
+      .option('--as <name>', 'who decides (default: your user name)')
+      .action((id: string, options: { home?: string; as?: string }) => decide(decision, id, options));
+  }
+}

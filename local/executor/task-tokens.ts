@@ -1,0 +1,116 @@
+/**
+ * `.waitForTaskToken` for the twin (aws-local-stepfunctions does not run it). A waiting task gets a
+ * fresh opaque token; SendTaskSuccess / SendTaskFailure record the outcome in SQLite, so a decision
+ * made from another process (`mlops approve` while `mlops up` runs) reaches the waiting execution too.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type Database from 'better-sqlite3';
+import { TaskNoLongerWaitingError } from '../../src/ports/errors';
+import type { TaskCallbacks } from '../../src/ports/task-callbacks';
+import type { Json } from './definitions';
+import { namedError } from './local-step-functions';
+
+/** What `$$.Task.Token` reads in the twin's context; the resolver swaps it for a real token. */
+export const TASK_TOKEN_PLACEHOLDER = '__local_task_token__';
+
+interface Row {
+  token: string;
+  execution_arn: string;
+  state_name: string;
+  status: 'waiting' | 'succeeded' | 'failed' | 'timed_out';
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+}
+
+export class LocalTaskTokens implements TaskCallbacks {
+  private readonly events = new EventEmitter();
+  private readonly stops = new Set<() => void>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly pollMs = 500,
+  ) {
+    this.events.setMaxListeners(0);
+    db.exec(`CREATE TABLE IF NOT EXISTS sfn_task_tokens (
+      token TEXT PRIMARY KEY, execution_arn TEXT NOT NULL, state_name TEXT NOT NULL, status TEXT NOT NULL,
+      output TEXT, error TEXT, cause TEXT, created_at TEXT NOT NULL, settled_at TEXT)`);
+  }
+
+  /** Stops every wait (the twin is closing). */
+  close(): void {
+    for (const stop of [...this.stops]) stop();
+  }
+
+  issue(executionArn: string, stateName: string): string {
+    const token = randomBytes(48).toString('base64url');
+    this.db
+      .prepare(`INSERT INTO sfn_task_tokens (token, execution_arn, state_name, status, created_at) VALUES (?, ?, ?, 'waiting', ?)`)
+      .run(token, executionArn, stateName, new Date().toISOString());
+    return token;
+  }
+
+  async sendTaskSuccess(taskToken: string, output: Record<string, unknown>): Promise<void> {
+    this.settle(taskToken, { status: 'succeeded', output: JSON.stringify(output) });
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    this.settle(taskToken, { status: 'failed', error, cause });
+  }
+
+  private settle(token: string, result: { status: Row['status']; output?: string; error?: string; cause?: string }): void {
+    const { changes } = this.db
+      .prepare(`UPDATE sfn_task_tokens SET status = ?, output = ?, error = ?, cause = ?, settled_at = ? WHERE token = ? AND status = 'waiting'`)
+      .run(result.status, result.output ?? null, result.error ?? null, result.cause ?? null, new Date().toISOString(), token);
+    if (changes === 0) {
+      const row = this.db.prepare(`SELECT status FROM sfn_task_tokens WHERE token = ?`).get(token) as Pick<Row, 'status'> | undefined;
+      throw new TaskNoLongerWaitingError(!row ? 'TaskDoesNotExist' : row.status === 'timed_out' ? 'TaskTimedOut' : 'already completed');
+    }
+    this.events.emit(token);
+  }
+
+  /** Resolves with the output SendTaskSuccess gave, rejects with SendTaskFailure's error, or times out. */
+  wait(token: string, timeoutMs: number): Promise<Json> {
+    return new Promise((resolve, reject) => {
+      const finish = () => {
+        const row = this.db.prepare(`SELECT * FROM sfn_task_tokens WHERE token = ?`).get(token) as Row;
+        if (row.status === 'waiting') return false;
+        cleanup();
+        if (row.status === 'succeeded') resolve(JSON.parse(row.output ?? 'null'));
+        else if (row.status === 'failed') reject(namedError(row.error ?? 'TaskFailed', row.cause ?? ''));
+        else reject(namedError('States.Timeout', 'the task timed out waiting for its token'));
+        return true;
+      };
+      const check = () => void finish();
+      const poll = setInterval(check, this.pollMs);
+      poll.unref();
+      const timeout = setTimeout(() => {
+        this.db.prepare(`UPDATE sfn_task_tokens SET status = 'timed_out', settled_at = ? WHERE token = ? AND status = 'waiting'`).run(new Date().toISOString(), token);
+        check();
+      }, Math.min(timeoutMs, 2 ** 31 - 1));
+      const cleanup = () => {
+        clearInterval(poll);
+        clearTimeout(timeout);
+        this.events.off(token, check);
+        this.stops.delete(stop);
+      };
+      // Closing the twin abandons the wait; the execution is marked aborted and resumed at the next start.
+      const stop = () => {
+        cleanup();
+        reject(namedError('States.Aborted', 'the local twin stopped while the task waited for its token'));
+      };
+      this.stops.add(stop);
+      this.events.on(token, check);
+      finish();
+    });
+  }
+}
+
+/** Replaces the placeholder token wherever the Parameters put it. */
+export function withToken(value: Json, token: string): Json {
+  if (value === TASK_TOKEN_PLACEHOLDER) return token;
+  if (Array.isArray(value)) return value.map((v) => withToken(v, token));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withToken(v, token)]));
+  return value;
+}
