@@ -67,12 +67,18 @@ const WIRINGS: Record<string, (deps: LambdaDeps) => Handler> = {
     decideRetraining({ parameterStore: () => twin.parameterStore, monitoringStore: () => monitoringStore, settings: () => settings, now }),
 };
 
+/** Functions only the cloud runs, each with what the twin does instead. */
+const CLOUD_ONLY: Record<string, string> = {
+  'functions/seed-parameters': 'a CloudFormation custom resource; the twin seeds its parameters with the same seedDefaultParameters at start',
+};
+
 const LOCAL_CONTEXT = { functionName: 'local', awsRequestId: 'local', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
 
 export function localLambdas(deps: LambdaDeps): Record<string, LocalLambda> {
   const lambdas: Record<string, LocalLambda> = {};
   for (const [name, fn] of Object.entries(readServerlessConfig().functions)) {
     const module = fn.handler.replace(/\.[A-Za-z_]+$/, '');
+    if (CLOUD_ONLY[module]) continue;
     const wire = WIRINGS[module];
     if (!wire) throw new Error(`serverless.yml function ${name} (${fn.handler}) has no local wiring in local/lambdas.ts`);
     const handler = wire(deps);

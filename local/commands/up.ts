@@ -10,6 +10,7 @@ import { IngestionReplay, describeMinute } from '../ingestion/replay';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { createProgress } from '../progress';
 import { openTwin } from '../twin';
+import { everyHour } from '../scheduler';
 import { runTraining } from './train';
 
 export interface UpOptions {
@@ -48,8 +49,16 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
 
     const routes: Route[] = [];
     const server = await createHttpServer({ routes, host: options.host, port });
+    // One clock for ingestion, executions and schedules: the replayed history's time, at --speed.
+    const clock = new ScaledClock(clockStart, speed);
     // The local endpoint is ready in milliseconds: polling pauses meant for AWS are shortened with it.
-    const pipeline = await createPipeline(twin, { print: say, timeScale: Math.max(speed, 20), baseUrl: () => server.url, autoApprove: options.autoApprove });
+    const pipeline = await createPipeline(twin, {
+      print: say,
+      timeScale: Math.max(speed, 20),
+      baseUrl: () => server.url,
+      autoApprove: options.autoApprove,
+      now: () => new Date(clock.now()),
+    });
     routes.push(
       ...endpointRoutes(pipeline.sageMaker),
       ...approvalRoutes(pipeline.approvalApi as unknown as ApprovalApiHandler),
@@ -58,7 +67,11 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
     say(`dashboard ${server.url}/ (approval pages and endpoints are served there too)`);
     try {
       const { training } = await trainWhenNoModelYet(pipeline, new Date(clockStart));
-      if (!options.once) await goLive(replay, clockStart, speed, signal);
+      if (!options.once) {
+        const monitoring = everyHour(clock, signal, async (at) => void (await monitor(pipeline, at)), (error) => say(`monitoring failed to start: ${(error as Error).message}`));
+        await goLive(replay, clock, signal);
+        await monitoring;
+      }
       if (signal.aborted) {
         // Ctrl-C: a training still running is abandoned; the next `mlops up` marks it aborted.
         say('stopped');
@@ -67,8 +80,10 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
       const trained = await training;
       if (options.once) {
         const outcome = await lifecycleOutcome(pipeline, trained, server.url);
+        // One monitoring run on the deployed stages, as the hourly schedule would do next.
+        const monitoring = await monitor(pipeline, new Date(clockStart));
         await pipeline.stepFunctions.idle();
-        console.log(JSON.stringify(outcome));
+        console.log(JSON.stringify({ ...outcome, monitoring }));
         if (outcome.status !== 'deployed' && outcome.status !== 'up-to-date') process.exitCode = 1;
       }
       await pipeline.stepFunctions.idle();
@@ -120,9 +135,17 @@ async function lifecycleOutcome(pipeline: Pipeline, training: ExecutionRecord | 
   };
 }
 
-async function goLive(replay: IngestionReplay, clockStart: number, speed: number, signal: AbortSignal): Promise<void> {
-  const clock = new ScaledClock(clockStart, speed);
-  say(`live ingestion from ${describeMinute(clockStart)} at ${speed}x real time; Ctrl-C stops`);
+/** One monitoring execution; its outcome in a line, and in a small object for --once's summary. */
+async function monitor(pipeline: Pipeline, at: Date) {
+  const execution = await pipeline.startMonitoring(at).done;
+  const output = (execution.output ?? {}) as { status?: string; reason?: string; checks?: Array<{ stage: string; outcome: string; loss?: number }> };
+  const checks = (output.checks ?? []).map((c) => `${c.stage} ${c.outcome}${c.loss === undefined ? '' : ` ${c.loss.toFixed(4)}`}`).join(', ');
+  say(`monitoring at ${describeMinute(at.getTime())}: ${execution.status === 'SUCCEEDED' ? `${output.status} (${output.reason}); ${checks}` : `${execution.error}: ${execution.cause}`}`);
+  return { status: execution.status === 'SUCCEEDED' ? output.status : execution.status, reason: output.reason, checks: output.checks };
+}
+
+async function goLive(replay: IngestionReplay, clock: ScaledClock, signal: AbortSignal): Promise<void> {
+  say(`live ingestion from ${describeMinute(clock.now())} at ${clock.speed}x real time; Ctrl-C stops`);
   let lastReport = 0;
   await replay.runLive(clock, signal, (p) => {
     // One line per virtual hour keeps a fast replay readable.

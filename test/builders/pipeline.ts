@@ -26,6 +26,10 @@ export interface PipelineFixture {
   /** The twin clock's "now": the end of the backfilled history. */
   asOf: Date;
   setParameter(key: string, value: string): Promise<void>;
+  /** The twin clock the pipeline reads: tests move it. */
+  clock: { now(): Date; set(time: Date): void };
+  /** Ingests the real history up to `time`, as the live replay would have by then. */
+  ingestUntil(time: Date): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -35,7 +39,9 @@ export async function aPipeline(options: PipelineOptions & { backfillDays?: numb
   const replay = new IngestionReplay(twin.featureStore, loadMempoolHistory());
   const asOf = replay.startTime(options.backfillDays ?? 1);
   await replay.backfill(asOf);
-  const pipeline = await createPipeline(twin, { timeScale: 0, ...options, sageMaker: { numBatchesPerEpoch: 5, ...options.sageMaker } });
+  let current = asOf;
+  const clock = { now: () => new Date(current), set: (time: Date) => void (current = time.getTime()) };
+  const pipeline = await createPipeline(twin, { timeScale: 0, now: clock.now, ...options, sageMaker: { numBatchesPerEpoch: 5, ...options.sageMaker } });
   const setParameter = async (key: string, value: string) => {
     await twin.parameterStore.put(`${pipeline.settings.PARAMETER_PATH}/${key}`, value, { overwrite: true });
   };
@@ -46,6 +52,10 @@ export async function aPipeline(options: PipelineOptions & { backfillDays?: numb
     pipeline,
     asOf: new Date(asOf),
     setParameter,
+    clock,
+    ingestUntil: async (time) => {
+      await replay.backfill(time.getTime());
+    },
     async dispose() {
       // Closing aborts what still runs (a deployment waiting days for its approvers).
       pipeline.close();
