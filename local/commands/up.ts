@@ -10,6 +10,7 @@ import { IngestionReplay, describeMinute } from '../ingestion/replay';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { createProgress } from '../progress';
 import { openTwin } from '../twin';
+import { resumeAbortedDeployments } from '../resume';
 import { everyHour } from '../scheduler';
 import { runTraining } from './train';
 
@@ -66,6 +67,7 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
     );
     say(`dashboard ${server.url}/ (approval pages and endpoints are served there too)`);
     try {
+      await resumeAbortedDeployments(pipeline, say);
       const { training } = await trainWhenNoModelYet(pipeline, new Date(clockStart));
       if (!options.once) {
         const monitoring = everyHour(clock, signal, async (at) => void (await monitor(pipeline, at)), (error) => say(`monitoring failed to start: ${(error as Error).message}`));

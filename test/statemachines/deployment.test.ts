@@ -156,3 +156,33 @@ describe('State machine: deployment', () => {
     expect(f.pipeline.notifications.list()[0].subject).toBe('DeepAR deployment failed');
   });
 });
+
+describe('Twin restart: resumeAbortedDeployments', () => {
+  it('expires the links of a deployment a stopped twin abandoned, and asks the approvers again', async () => {
+    const { resumeAbortedDeployments } = await import('../../local/resume');
+    const f1 = await aPipeline();
+    try {
+      await f1.setParameter('quality/threshold', '10');
+      const trained = await trainAndRegister(f1);
+      const oldId = await waitForLink(f1, 'staging');
+      // The twin stops while the deployment waits for its approvers.
+      f1.pipeline.stepFunctions.close();
+      expect(f1.pipeline.stepFunctions.describeExecution(trained.deploymentExecutionArn).status).toBe('ABORTED');
+      const { createPipeline } = await import('../../local/pipeline');
+      const restarted = await createPipeline(f1.twin, { timeScale: 0 });
+      try {
+        const resumed = await resumeAbortedDeployments(restarted, () => {});
+        expect(resumed).toHaveLength(1);
+        // The new request is mailed: a second message in the outbox.
+        for (let i = 0; i < 200 && (await restarted.mailer.list()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await restarted.mailer.list()).toHaveLength(2);
+        expect((await restarted.approvals.get(hashApprovalId(oldId)))!.status).toBe('expired');
+        expect((await restarted.approvals.listPending()).filter((r) => r.executionArn === resumed[0])).toHaveLength(1);
+      } finally {
+        restarted.close();
+      }
+    } finally {
+      await f1.dispose();
+    }
+  });
+});
