@@ -76,5 +76,16 @@ export class ApprovalNotFoundError extends Error {
   }
 }
 
+/** Why a decision at `at` could not be recorded on this request, in words a person understands. */
+export function conflictMessage(request: ApprovalRequest, at: string): string {
+  const { decision } = request;
+  if (decision) {
+    return `this model was already ${decision.status} by ${decision.by} at ${decision.at}${decision.from ? ` from ${decision.from}` : ''}`;
+  }
+  if (request.status === 'expired') return `this link expired at ${request.expiredAt ?? request.expiresAt}: the pipeline stopped waiting`;
+  if (Date.parse(request.expiresAt) <= Date.parse(at)) return `this link expired at ${request.expiresAt}`;
+  return `this request is ${request.status}, so it cannot be decided`;
+}
+
 /** The error a rejection completes the wait with (SendTaskFailure), matched by the state machine's Catch. */
 export const APPROVAL_REJECTED = 'ApprovalRejected';

@@ -14,6 +14,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import {
   ApprovalConflictError,
   ApprovalNotFoundError,
+  conflictMessage,
   type ApprovalDecision,
   type ApprovalRequest,
   type ApprovalStage,
@@ -40,16 +41,8 @@ function toRequest(item: Record<string, unknown>): ApprovalRequest {
   return request;
 }
 
-/** Why a decision at `at` could not be recorded on this request, in words a person understands. */
-export function conflictMessage(request: ApprovalRequest, at: string): string {
-  const { decision } = request;
-  if (decision) {
-    return `this model was already ${decision.status} by ${decision.by} at ${decision.at}${decision.from ? ` from ${decision.from}` : ''}`;
-  }
-  if (request.status === 'expired') return `this link expired at ${request.expiredAt ?? request.expiresAt}: the pipeline stopped waiting`;
-  if (Date.parse(request.expiresAt) <= Date.parse(at)) return `this link expired at ${request.expiresAt}`;
-  return `this request is ${request.status}, so it cannot be decided`;
-}
+/** Re-exported for callers that imported it from here. */
+export { conflictMessage };
 
 export class DynamoDbApprovalStore implements ApprovalStore {
   private readonly client: DynamoDBDocumentClient;
