@@ -13,6 +13,7 @@ import { readTimeSeries } from '../src/deepar/csv';
 import { fitDeepAR } from '../src/deepar/estimator';
 import { formatTimestamp, parseFrequency } from '../src/deepar/frequency';
 import { regularize } from '../src/deepar/grid';
+import { kernelBackend } from '../src/deepar/kernels';
 import { parseHyperparameters } from '../src/deepar/hyperparameters';
 import { DeepARPredictor } from '../src/deepar/predictor';
 import { Rng } from '../src/deepar/rng';
@@ -32,7 +33,7 @@ const { timesMs, values } = readTimeSeries(readFileSync(DATA_CSV, 'utf8'), 'time
 const grid = regularize(timesMs, values, freq);
 const firstOrigin = grid.values.length - H - 39 * 52;
 const hp = parseHyperparameters({ time_freq: '5min', context_length: '60', prediction_length: String(H), epochs: String(EPOCHS), mini_batch_size: '32' });
-process.stdout.write(`DeepAR speed benchmark: ${EPOCHS} epochs x 50 batches x 32 windows, context 60, prediction 30, 2x40 LSTM, student-T; Node ${process.version}, one thread\n`);
+process.stdout.write(`DeepAR speed benchmark: ${EPOCHS} epochs x 50 batches x 32 windows, context 60, prediction 30, 2x40 LSTM, student-T; Node ${process.version}, one thread; kernels: ${kernelBackend()} (DEEPAR_KERNELS=js forces JS)\n`);
 
 const trainSeries = [{ start: formatTimestamp(grid.startMs), startMs: grid.startMs, target: grid.values.slice(0, firstOrigin) }];
 process.stdout.write('one thread, 3 epochs:\n');

@@ -2,7 +2,41 @@
  * Fused dense kernels over Float64Array, written for V8: no per-op dispatch, no allocation.
  * The one matrix product everything uses is C = A·Bᵀ (both operands with K contiguous), register-
  * blocked 4×4 so each loaded value feeds four multiply-adds.
+ *
+ * Two backends with bit-identical results: WebAssembly SIMD (kernels-wasm.ts, the default when the
+ * module loads) and the plain-JS kernels below (the reference and the fallback). DEEPAR_KERNELS=js
+ * forces the JS kernels (read when this module loads, in every thread); `setKernelBackend` switches this
+ * thread at run time.
  */
+import { loadWasmKernels, type WasmKernels } from './kernels-wasm';
+
+export type KernelBackend = 'wasm' | 'js';
+
+let wasmKernels: WasmKernels | null | undefined;
+let backend: KernelBackend = process.env.DEEPAR_KERNELS === 'js' ? 'js' : wasmAvailable() ? 'wasm' : 'js';
+
+/** Whether the WebAssembly kernels load here (SIMD support, kernels.wasm present). */
+export function wasmAvailable(): boolean {
+  if (wasmKernels === undefined) {
+    try {
+      wasmKernels = loadWasmKernels();
+    } catch {
+      wasmKernels = null;
+    }
+  }
+  return wasmKernels !== null;
+}
+
+/** The backend this thread's kernels use. */
+export function kernelBackend(): KernelBackend {
+  return backend;
+}
+
+/** Switches this thread's kernels (other threads read DEEPAR_KERNELS when they start). */
+export function setKernelBackend(b: KernelBackend): void {
+  if (b === 'wasm' && !wasmAvailable()) throw new Error('the WebAssembly kernels do not load on this runtime');
+  backend = b;
+}
 
 /**
  * C[M,N] (+)= A[M,K] · B[N,K]ᵀ. Row-major, starting at the offsets, with row strides lda (A), ldb (B)
@@ -10,6 +44,19 @@
  * shape: A [M, K], B [N, K], C [M, N].
  */
 export function gemmABt(
+  M: number, N: number, K: number,
+  A: Float64Array, aOff: number,
+  B: Float64Array, bOff: number,
+  C: Float64Array, cOff: number,
+  accumulate: boolean,
+  lda = K, ldb = K,
+): void {
+  if (backend === 'wasm') wasmKernels!.gemmABt(M, N, K, A, aOff, B, bOff, C, cOff, accumulate, lda, ldb);
+  else gemmABtJs(M, N, K, A, aOff, B, bOff, C, cOff, accumulate, lda, ldb);
+}
+
+/** gemmABt in plain JS: the reference, and the fallback. shape: A [M, K], B [N, K], C [M, N]. */
+export function gemmABtJs(
   M: number, N: number, K: number,
   A: Float64Array, aOff: number,
   B: Float64Array, bOff: number,
@@ -68,6 +115,16 @@ function dotInto(
 
 /** dst[cols, rows] = src[rows, cols]ᵀ (src from srcOff, row stride `stride` ≥ cols). */
 export function transpose(
+  rows: number, cols: number,
+  src: Float64Array, srcOff: number, stride: number,
+  dst: Float64Array,
+): void {
+  if (backend === 'wasm') wasmKernels!.transpose(rows, cols, src, srcOff, stride, dst);
+  else transposeJs(rows, cols, src, srcOff, stride, dst);
+}
+
+/** transpose in plain JS. */
+export function transposeJs(
   rows: number, cols: number,
   src: Float64Array, srcOff: number, stride: number,
   dst: Float64Array,
