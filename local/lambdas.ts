@@ -49,10 +49,10 @@ const WIRINGS: Record<string, (deps: LambdaDeps) => Handler> = {
   'functions/extract-series': ({ twin }) => extractSeries({ featureStore: () => twin.featureStore, objectStore: () => twin.objectStore }),
   'functions/evaluate-forecast': ({ twin, forecaster }) => evaluateForecast({ objectStore: () => twin.objectStore, forecaster: () => forecaster }),
   'functions/update-threshold': ({ twin, settings }) => updateThreshold({ parameterStore: () => twin.parameterStore, parameterPath: () => settings.PARAMETER_PATH }),
-  'functions/request-approval': ({ approvals, mailer, baseUrl, now }) => requestApproval({ store: () => approvals, mailer: () => mailer, baseUrl, now }),
+  'functions/request-approval': ({ approvals, mailer, baseUrl, now }) => requestApproval({ store: () => approvals, mailer: () => mailer, baseUrl, now, log: structuredLog }),
   'functions/expire-approval': ({ approvals, now }) => expireApproval({ store: () => approvals, now }),
   'functions/approval-api': ({ twin, approvals, callbacks, now }) =>
-    approvalApi({ store: () => approvals, callbacks: () => callbacks, objectStore: () => twin.objectStore, now }) as unknown as Handler,
+    approvalApi({ store: () => approvals, callbacks: () => callbacks, objectStore: () => twin.objectStore, now, log: structuredLog }) as unknown as Handler,
   'functions/measure-accuracy': ({ twin, settings, forecaster, monitoringStore, metrics, now }) =>
     measureAccuracy({
       featureStore: () => twin.featureStore,
@@ -65,6 +65,11 @@ const WIRINGS: Record<string, (deps: LambdaDeps) => Handler> = {
     }),
   'functions/decide-retraining': ({ twin, settings, monitoringStore, now }) =>
     decideRetraining({ parameterStore: () => twin.parameterStore, monitoringStore: () => monitoringStore, settings: () => settings, now }),
+};
+
+/** The Lambdas' structured JSON logs go to CloudWatch in the cloud; in the twin's terminal only with MLOPS_DEBUG. */
+const structuredLog = (line: string) => {
+  if (process.env.MLOPS_DEBUG) console.log(line);
 };
 
 /** Functions only the cloud runs, each with what the twin does instead. */

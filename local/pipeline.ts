@@ -9,7 +9,7 @@ import { OutboxMailer } from './adapters/outbox-mailer';
 import { SqliteApprovalStore } from './adapters/sqlite-approval-store';
 import { SqliteMetricsPublisher } from './adapters/sqlite-metrics-publisher';
 import { SqliteMonitoringStore } from './adapters/sqlite-monitoring-store';
-import { approveFromMail } from './auto-approve';
+import { approveFromMail, linkIdFrom } from './auto-approve';
 import type { Json } from './executor/definitions';
 import type { LocalLambda } from './executor/task-resolver';
 import { LocalStepFunctions } from './executor/local-step-functions';
@@ -81,14 +81,20 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
   const baseUrl = options.baseUrl ?? (() => 'http://127.0.0.1:8080');
   const taskTokens = new LocalTaskTokens(twin.home.db);
   const outbox = new OutboxMailer({ home: twin.home.dir, now, print: options.print });
+  // The terminal is the twin's stand-in for the approvers' inbox: it shows the link the mail carries.
+  const printLink = (text: string) => {
+    const id = linkIdFrom(text);
+    if (id) options.print?.(`approve or reject at ${baseUrl()}/approvals/${id}  (or: mlops approve ${id})`);
+  };
   // With --auto-approve, each approval mail is answered by the same API a person's click reaches.
-  const mailer = options.autoApprove
-    ? { send: async (message: Parameters<OutboxMailer['send']>[0]) => {
-          const sent = await outbox.send(message);
-          setImmediate(() => void approveFromMail(message.text, lambdas.approvalApi, options.print));
-          return sent;
-        } }
-    : outbox;
+  const mailer = {
+    send: async (message: Parameters<OutboxMailer['send']>[0]) => {
+      const sent = await outbox.send(message);
+      if (options.autoApprove) setImmediate(() => void approveFromMail(message.text, lambdas.approvalApi, options.print));
+      else printLink(message.text);
+      return sent;
+    },
+  };
   const lambdas = localLambdas({
     twin,
     settings,
