@@ -110,7 +110,7 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
 
   const machines = readServerlessConfig().stateMachines;
   const timeScale = options.timeScale ?? 1;
-  // eslint-disable-next-line prefer-const
+  // Assigned below: the resolver's SFN integrations call back into the executor it configures.
   let stepFunctions: LocalStepFunctions;
   const resolveTask = createTaskResolver({
     taskTokens,
