@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { decideRetraining, type Stage } from '../src/core/monitoring-policy';
-import { PARAMETER_NAMES, parameterName, parseRunConfig, type ParameterKey, type RunConfig } from '../src/core/run-config';
+import { readRunConfig } from '../src/core/run-config';
 import { DynamoDbMonitoringStore } from '../src/adapters/aws/dynamodb-monitoring-store';
 import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
 import type { DecisionRecord, MonitoringCheck, MonitoringStore } from '../src/ports/monitoring-store';
@@ -47,13 +47,6 @@ export interface DecideRetrainingResult {
   consecutiveBreaches: number;
   /** True when the latest check of every stage found stale data: notify, do not retrain. */
   staleData: boolean;
-}
-
-/** Every run-time parameter, parsed (as LoadRunConfig and MeasureAccuracy read them; kept here so this bundle stays small). */
-async function readRunConfig(store: ParameterStore, path: string): Promise<RunConfig> {
-  const keys = Object.keys(PARAMETER_NAMES) as ParameterKey[];
-  const values = Object.fromEntries(await Promise.all(keys.map(async (key) => [key, (await store.get(parameterName(path, key))).value])));
-  return parseRunConfig(values as Record<ParameterKey, string>, path);
 }
 
 const toDate = (value: string | number): Date => (typeof value === 'number' ? new Date(value < 1e11 ? value * 1000 : value) : new Date(value));

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_QUANTILES } from '../src/core/metrics';
-import { PARAMETER_NAMES, jobNameFrom, parameterName, parseRunConfig, type ParameterKey } from '../src/core/run-config';
+import { jobNameFrom, readRunConfig } from '../src/core/run-config';
 import { parseHyperparameters } from '../src/deepar/hyperparameters';
 import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
@@ -25,11 +25,7 @@ export function createHandler(deps: { parameterStore: () => ParameterStore; sett
     const { executionName, startTime, input } = parseEvent(LoadRunConfigEvent, event);
     const settings = deps.settings();
     const store = deps.parameterStore();
-    const keys = Object.keys(PARAMETER_NAMES) as ParameterKey[];
-    const values = Object.fromEntries(
-      await Promise.all(keys.map(async (key) => [key, (await store.get(parameterName(settings.PARAMETER_PATH, key))).value])),
-    ) as Record<ParameterKey, string>;
-    const config = parseRunConfig(values, settings.PARAMETER_PATH);
+    const config = await readRunConfig(store, settings.PARAMETER_PATH);
     // DeepAR's own validation, before any instance starts: a bad hyperparameter names itself here.
     const hp = parseHyperparameters(config.hyperparameters);
     const jobName = jobNameFrom(`${settings.JOB_NAME_PREFIX}-${executionName}`);

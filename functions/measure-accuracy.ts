@@ -13,7 +13,7 @@ import { scoreForecast, type DeepArForecast } from '../src/core/evaluation';
 import { MINUTE_MS, formatMinute, parseMinute } from '../src/core/feature-record';
 import { DEFAULT_QUANTILES, meanWeightedQuantileLoss, rmse } from '../src/core/metrics';
 import { isStale, type Stage } from '../src/core/monitoring-policy';
-import { PARAMETER_NAMES, parameterName, parseRunConfig, type ParameterKey, type RunConfig } from '../src/core/run-config';
+import { readRunConfig } from '../src/core/run-config';
 import { buildSeries } from '../src/core/series';
 import { DynamoDbMonitoringStore } from '../src/adapters/aws/dynamodb-monitoring-store';
 import { EmfMetricsPublisher, METRICS_NAMESPACE } from '../src/adapters/aws/emf-metrics-publisher';
@@ -65,14 +65,7 @@ export interface MeasureAccuracyDeps {
 }
 
 /** Reads every run-time parameter and parses them: a bad value fails here, naming the parameter. */
-export async function readRunConfig(store: ParameterStore, path: string): Promise<RunConfig> {
-  const keys = Object.keys(PARAMETER_NAMES) as ParameterKey[];
-  const values = Object.fromEntries(await Promise.all(keys.map(async (key) => [key, (await store.get(parameterName(path, key))).value]))) as Record<
-    ParameterKey,
-    string
-  >;
-  return parseRunConfig(values, path);
-}
+export { readRunConfig };
 
 export function endpointOf(stage: Stage, settings: MonitoringSettings): string {
   return stage === 'production' ? settings.PRODUCTION_ENDPOINT_NAME : settings.STAGING_ENDPOINT_NAME;

@@ -4,7 +4,7 @@
  * (both read from SSM now). A worse loss leaves the threshold as it is.
  */
 import { z } from 'zod';
-import { nextThreshold, parameterName, parseRunConfig, PARAMETER_NAMES, type ParameterKey } from '../src/core/run-config';
+import { nextThreshold, parameterName, readRunConfig } from '../src/core/run-config';
 import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
 import { once, parseEvent, requireEnv, taskHandler } from './lib/middleware';
@@ -16,9 +16,7 @@ export function createHandler(deps: { parameterStore: () => ParameterStore; para
     const { loss, modelPackageArn } = parseEvent(UpdateThresholdEvent, event);
     const store = deps.parameterStore();
     const path = deps.parameterPath();
-    const keys = Object.keys(PARAMETER_NAMES) as ParameterKey[];
-    const values = Object.fromEntries(await Promise.all(keys.map(async (k) => [k, (await store.get(parameterName(path, k))).value]))) as Record<ParameterKey, string>;
-    const { threshold, updateRate } = parseRunConfig(values, path);
+    const { threshold, updateRate } = await readRunConfig(store, path);
     const next = nextThreshold(loss, threshold, updateRate);
     if (next === threshold) return { previous: threshold, current: threshold, updated: false, reason: `loss ${loss} does not beat the threshold ${threshold}` };
     const stored = await store.put(parameterName(path, 'threshold'), String(next), {

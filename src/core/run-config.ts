@@ -98,6 +98,13 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
   };
 }
 
+/** Reads every run-time parameter from a parameter store (the port's `get`) and parses them. */
+export async function readRunConfig(store: { get(name: string): Promise<{ value: string }> }, path: string): Promise<RunConfig> {
+  const keys = Object.keys(PARAMETER_NAMES) as ParameterKey[];
+  const values = Object.fromEntries(await Promise.all(keys.map(async (key) => [key, (await store.get(parameterName(path, key))).value])));
+  return parseRunConfig(values as Record<ParameterKey, string>, path);
+}
+
 /**
  * The original system's rule for moving the threshold after an approved model beat it:
  * new = loss + |loss − threshold| × update_rate. A worse loss leaves the threshold as it is.
