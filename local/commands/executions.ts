@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createPipeline } from '../pipeline';
+import { ExecutionStore } from '../executor/execution-store';
 import { openTwin } from '../twin';
 
 export function registerExecutionsCommand(program: Command): void {
@@ -10,10 +10,10 @@ export function registerExecutionsCommand(program: Command): void {
     .option('--limit <n>', 'how many executions to list', '20')
     .option('--json', 'print JSON')
     .action(async (execution: string | undefined, options: { home?: string; limit: string; json?: boolean }) => {
+      // Read-only: the executions table is enough, no need to build the pipeline (and seed, recover jobs).
       const twin = openTwin(options.home);
-      const pipeline = await createPipeline(twin);
       try {
-        const store = pipeline.stepFunctions.store;
+        const store = new ExecutionStore(twin.home.db);
         if (!execution) {
           const list = store.list({ limit: Number(options.limit) || 20 });
           if (options.json) return console.log(JSON.stringify(list));
@@ -33,7 +33,6 @@ export function registerExecutionsCommand(program: Command): void {
         for (const event of history) console.log(`${event.timestamp}  ${event.type.padEnd(18)}  ${event.stateName ?? ''}`);
         if (match.output) console.log(JSON.stringify(match.output, null, 2));
       } finally {
-        pipeline.close();
         twin.close();
       }
     });
