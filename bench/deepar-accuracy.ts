@@ -16,10 +16,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { backtest, type BacktestResult } from '../src/deepar/backtest';
-import { readTimeSeries } from '../src/deepar/csv';
-import { parseFrequency } from '../src/deepar/frequency';
-import { regularize } from '../src/deepar/grid';
+import { backtest, type BacktestResult, parseFrequency, readTimeSeries, regularize } from '../src/deepar/runtime';
 
 
 // ---- peers ----

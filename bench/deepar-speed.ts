@@ -9,14 +9,9 @@
  * next to the PyTorch peer (one thread) measured in the same run, with ratios.
  */
 import { readFileSync } from 'node:fs';
-import { readTimeSeries } from '../src/deepar/csv';
-import { fitDeepAR } from '../src/deepar/estimator';
-import { formatTimestamp, parseFrequency } from '../src/deepar/frequency';
-import { regularize } from '../src/deepar/grid';
-import { kernelBackend } from '../src/deepar/kernels';
-import { parseHyperparameters } from '../src/deepar/hyperparameters';
-import { DeepARPredictor } from '../src/deepar/predictor';
-import { Rng } from '../src/deepar/rng';
+import {
+  DeepARPredictor, fitDeepAR, formatTimestamp, kernelBackend, parseFrequency, parseHyperparameters, readTimeSeries, regularize, Rng,
+} from '../src/deepar/runtime';
 import { DATA_CSV, median, peerAvailability, percentile, preparePeerData, runPeerDeepAR } from './deepar-accuracy';
 
 const args = process.argv.slice(2);

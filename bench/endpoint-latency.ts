@@ -23,7 +23,7 @@ import { historyMinutes, recordForMinute } from '../local/ingestion/transaction-
 import { LocalSageMaker } from '../local/sagemaker';
 import { MINUTE_MS } from '../src/core/feature-record';
 import { DEFAULT_HYPERPARAMETERS } from '../src/core/run-config';
-import { formatTimestamp } from '../src/deepar/frequency';
+import { formatTimestamp } from '../src/deepar';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {

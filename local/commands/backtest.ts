@@ -12,10 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { backtest, type BacktestResult } from '../../src/deepar/backtest';
-import { readTimeSeries } from '../../src/deepar/csv';
-import { parseFrequency } from '../../src/deepar/frequency';
-import { regularize } from '../../src/deepar/grid';
+import { backtest, type BacktestResult, parseFrequency, readTimeSeries, regularize } from '../../src/deepar/runtime';
 
 /** A command-line option of `mlops backtest` is unusable (bad number, frequency or file). */
 export class BacktestOptionError extends Error {

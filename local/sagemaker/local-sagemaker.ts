@@ -18,7 +18,7 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import { mkdirSync } from 'node:fs';
 import type { FsObjectStore } from '../adapters/fs-object-store';
-import { loadPredictor, runInWorker, type TrainingProgress } from '../../src/deepar';
+import { loadPredictor, runInWorker, type TrainingProgress } from '../../src/deepar/runtime';
 import { createContext, type LocalSageMakerEvent } from './context';
 import { type ModelLoader, Endpoints } from './endpoints';
 import { invalid } from './errors';

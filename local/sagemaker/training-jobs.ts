@@ -10,7 +10,7 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TrainingJobRequest, TrainingJobResult, TrainingProgress } from '../../src/deepar';
+import type { TrainingJobRequest, TrainingJobResult, TrainingProgress } from '../../src/deepar/runtime';
 import {
   dateOf, failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, type ServiceContext,
 } from './context';

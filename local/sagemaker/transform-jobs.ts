@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { batchTransform, loadPredictor, ModelArtifactError } from '../../src/deepar';
+import { batchTransform, loadPredictor, ModelArtifactError } from '../../src/deepar/runtime';
 import { dateOf, failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, type ServiceContext } from './context';
 import { invalid, resourceInUse } from './errors';
 import type { Models, StoredModel } from './models';

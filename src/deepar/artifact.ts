@@ -1,10 +1,8 @@
 /**
  * The model artifact: a directory with `model.json` (format, model configuration, the job's
  * hyperparameters) and `weights.bin` (all parameters, float64 little-endian, in the network's layout).
- * encode/decode are pure; save/load do the file I/O.
+ * Encoding and decoding only; the runtime (runtime/model-files.ts) reads and writes the directory.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ModelArtifactError } from './errors';
 import { LIKELIHOOD_BY_NAME } from './likelihoods';
 import { inputSize, type ModelConfig } from './model';
@@ -46,23 +44,4 @@ export function decodeModel(manifest: ArtifactManifest, weights: Uint8Array): Tr
   const view = new DataView(weights.buffer, weights.byteOffset, weights.byteLength);
   for (let i = 0; i < network.params.length; i++) network.params[i] = view.getFloat64(i * 8, true);
   return { config: c, network };
-}
-
-export function saveModel(modelDir: string, model: TrainedModel, hyperparameters: Record<string, string>): void {
-  const { manifest, weights } = encodeModel(model, hyperparameters);
-  mkdirSync(modelDir, { recursive: true });
-  writeFileSync(join(modelDir, 'model.json'), JSON.stringify(manifest, null, 1));
-  writeFileSync(join(modelDir, 'weights.bin'), weights);
-}
-
-export function loadModel(modelDir: string): TrainedModel & { hyperparameters: Record<string, string> } {
-  let manifest: ArtifactManifest;
-  let weights: Uint8Array;
-  try {
-    manifest = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as ArtifactManifest;
-    weights = readFileSync(join(modelDir, 'weights.bin'));
-  } catch (e) {
-    throw new ModelArtifactError(`cannot read a DeepAR model from ${modelDir}: ${(e as Error).message}`, { cause: e });
-  }
-  return { ...decodeModel(manifest, weights), hyperparameters: manifest.hyperparameters };
 }

@@ -3,23 +3,51 @@
  * The one matrix product everything uses is C = A·Bᵀ (both operands with K contiguous), register-
  * blocked 4×4 so each loaded value feeds four multiply-adds.
  *
- * Two backends with bit-identical results: WebAssembly SIMD (kernels-wasm.ts, the default when the
- * module loads) and the plain-JS kernels below (the reference and the fallback). DEEPAR_KERNELS=js
- * forces the JS kernels (read when this module loads, in every thread); `setKernelBackend` switches this
- * thread at run time.
+ * Two backends with bit-identical results: the plain-JS kernels below (the reference, and the only ones
+ * this pure module knows) and WebAssembly SIMD, which the runtime installs (runtime/kernels-wasm.ts:
+ * loading a binary is I/O, so the model takes a loader instead of importing it). Without the runtime
+ * the model runs on the JS kernels. `setKernelBackend` switches this thread at run time.
  */
-import { loadWasmKernels, type WasmKernels } from './kernels-wasm';
 
 export type KernelBackend = 'wasm' | 'js';
 
-let wasmKernels: WasmKernels | null | undefined;
-let backend: KernelBackend = process.env.DEEPAR_KERNELS === 'js' ? 'js' : wasmAvailable() ? 'wasm' : 'js';
+export type GemmFn = (
+  M: number, N: number, K: number,
+  A: Float64Array, aOff: number,
+  B: Float64Array, bOff: number,
+  C: Float64Array, cOff: number,
+  accumulate: boolean,
+  lda: number, ldb: number,
+) => void;
 
-/** Whether the WebAssembly kernels load here (SIMD support, kernels.wasm present). */
+export type TransposeFn = (rows: number, cols: number, src: Float64Array, srcOff: number, stride: number, dst: Float64Array) => void;
+
+/** A backend's two kernels, with the JS kernels' signatures and results. */
+export interface DenseKernels {
+  gemmABt: GemmFn;
+  transpose: TransposeFn;
+}
+
+let loadWasm: (() => DenseKernels) | undefined;
+let wasmKernels: DenseKernels | null | undefined;
+let backend: KernelBackend = 'js';
+
+/**
+ * Installs how this thread loads the WebAssembly kernels (called by the runtime) and starts on
+ * `preferred` when it is 'wasm' and they load; the loader runs at most once, when first needed.
+ */
+export function installWasmKernels(load: () => DenseKernels, preferred: KernelBackend): void {
+  loadWasm = load;
+  wasmKernels = undefined;
+  backend = preferred === 'wasm' && wasmAvailable() ? 'wasm' : 'js';
+}
+
+/** Whether the WebAssembly kernels load here (installed by the runtime, SIMD support, kernels.wasm present). */
 export function wasmAvailable(): boolean {
+  if (!loadWasm) return false;
   if (wasmKernels === undefined) {
     try {
-      wasmKernels = loadWasmKernels();
+      wasmKernels = loadWasm();
     } catch {
       wasmKernels = null;
     }

@@ -3,13 +3,13 @@
  * prediction_length steps, masked NLL (unobserved targets skipped), Adam with gradient-norm clipping,
  * learning rate halved after 10 epochs without improvement, optional early stopping, and the
  * parameters of the best epoch kept (GluonTS's trainer defaults). Optionally data parallel over two
- * threads (see gradient-helper.ts).
+ * threads (see gradient-helper.ts; the runtime provides the thread).
  */
 import { InsufficientDataError } from './errors';
 import type { Likelihood } from './likelihoods';
 import { contextScale, inputSize, type ModelConfig, type PreparedSeries, writeInput } from './model';
 import { allocateBatch, batchGradient, type BatchBuffers } from './batch-gradient';
-import { GradientHelper } from './gradient-helper';
+import { spawnGradientHelper } from './gradient-helper';
 import { Adam, clipByNorm } from './optimizer';
 import { DeepARNetwork, type NetworkSpec, parameterCount } from './network';
 import { Rng } from './rng';
@@ -71,7 +71,7 @@ export function trainNetwork(
   const nCat = config.cardinalities.length;
   // the batch is split between this thread (first Bm windows) and, with 2 threads, a helper thread
   const Bm = threads > 1 ? Math.ceil(B / 2) : B;
-  const helper = threads > 1 && B > Bm ? new GradientHelper(spec, likelihood.name, net.params, T, B - Bm, opts.seed + 7919) : undefined;
+  const helper = threads > 1 && B > Bm ? spawnGradientHelper(spec, likelihood.name, net.params, T, B - Bm, opts.seed + 7919) : undefined;
   const mine = allocateBatch(T, Bm, I, spec.numOutputs, nCat, false);
   const adam = new Adam(nParams, opts.learningRate);
   const nb = opts.numBatchesPerEpoch ?? 50;

@@ -1,11 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '../../src/deepar/artifact';
 import { DataValidationError, InferenceConfigError } from '../../src/deepar/errors';
 import { batchTransform, endpointPredict, parseInferenceConfig } from '../../src/deepar/inference';
 import { DeepARPredictor } from '../../src/deepar/predictor';
-import { runTrainingJob } from '../../src/deepar/train-job';
+import { loadModel, runTrainingJob } from '../../src/deepar/runtime';
 import { jsonLine, seasonalSeries, tinyHyperparameters } from './mothers';
 
 /** One tiny training job shared by the tests of this file (trained once). */

@@ -7,10 +7,11 @@ import { parseHyperparameters } from '../../src/deepar/hyperparameters';
 import {
   gemmABt, gemmABtJs, kernelBackend, setKernelBackend, transpose, transposeJs, wasmAvailable, type KernelBackend,
 } from '../../src/deepar/kernels';
-import { loadWasmKernels, WASM_PATH } from '../../src/deepar/kernels-wasm';
 import { DeepARNetwork, type NetworkSpec } from '../../src/deepar/network';
 import { DeepARPredictor } from '../../src/deepar/predictor';
 import { Rng } from '../../src/deepar/rng';
+import '../../src/deepar/runtime'; // installs the WebAssembly kernels and the helper thread, as the twin does
+import { loadWasmKernels, WASM_PATH } from '../../src/deepar/runtime/kernels-wasm';
 import { seasonalSeries, START, START_MS, tinyHyperparameters } from './mothers';
 
 const ROOT = join(__dirname, '..', '..');
@@ -50,11 +51,29 @@ describe('WebAssembly kernels', () => {
       process.env.DEEPAR_KERNELS = 'js';
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        expect((require('../../src/deepar/kernels') as typeof import('../../src/deepar/kernels')).kernelBackend()).toBe('js');
+        const runtime = require('../../src/deepar/runtime') as typeof import('../../src/deepar/runtime');
+        expect(runtime.kernelBackend()).toBe('js');
+        expect(runtime.wasmAvailable()).toBe(true); // installed, only not chosen
       } finally {
         if (env === undefined) delete process.env.DEEPAR_KERNELS;
         else process.env.DEEPAR_KERNELS = env;
       }
+    });
+  });
+
+  it('are not needed: the pure model alone runs the JS kernels on one thread, and asks for the runtime for two', () => {
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const model = require('../../src/deepar') as typeof import('../../src/deepar');
+      expect(model.wasmAvailable()).toBe(false);
+      expect(model.kernelBackend()).toBe('js');
+      expect(() => model.setKernelBackend('wasm')).toThrow('the WebAssembly kernels do not load on this runtime');
+      const train = [{ start: START, startMs: START_MS, target: seasonalSeries(24 * 20) }];
+      const hp = model.parseHyperparameters(tinyHyperparameters({ epochs: '1' }));
+      const pure = model.fitDeepAR(hp, train, { seed: 5, numBatchesPerEpoch: 2 });
+      const accelerated = withBackend('wasm', () => fitDeepAR(hp, train, { seed: 5, numBatchesPerEpoch: 2 }));
+      expect(Array.from(pure.model.network.params)).toEqual(Array.from(accelerated.model.network.params));
+      expect(() => model.fitDeepAR(hp, train, { seed: 5, numBatchesPerEpoch: 2, threads: 2 })).toThrow('training on two threads needs the DeepAR runtime');
     });
   });
 

@@ -1,7 +1,4 @@
-import { backtest } from '../../src/deepar/backtest';
-import { fitDeepAR } from '../../src/deepar/estimator';
-import { parseFrequency } from '../../src/deepar/frequency';
-import { parseHyperparameters } from '../../src/deepar/hyperparameters';
+import { backtest, fitDeepAR, parseFrequency, parseHyperparameters } from '../../src/deepar/runtime';
 import { seasonalSeries, START, START_MS, tinyHyperparameters } from './mothers';
 
 const train = [{ start: START, startMs: START_MS, target: seasonalSeries(24 * 20) }];

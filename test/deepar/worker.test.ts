@@ -1,8 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '../../src/deepar/artifact';
-import { runInWorker } from '../../src/deepar/run-in-worker';
+import { loadModel, runInWorker } from '../../src/deepar/runtime';
 import { jsonLine, seasonalSeries, tinyHyperparameters } from './mothers';
 
 describe('Function: runInWorker', () => {

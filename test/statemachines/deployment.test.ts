@@ -5,7 +5,7 @@
  */
 import { hashApprovalId } from '../../src/core/approval';
 import { nextThreshold } from '../../src/core/run-config';
-import { loadPredictor } from '../../src/deepar';
+import { loadPredictor } from '../../src/deepar/runtime';
 import { decisionEvent, linkIdFrom } from '../../local/auto-approve';
 import type { ExecutionRecord } from '../../local/executor/execution-store';
 import { aPipeline, statesVisited, type PipelineFixture } from '../builders/pipeline';

@@ -6,7 +6,7 @@ import { FsObjectStore } from '../../../local/adapters/fs-object-store';
 import type { LocalSageMaker } from '../../../local/sagemaker';
 import type { ModelLoader } from '../../../local/sagemaker/endpoints';
 import { ORPHAN_FAILURE_REASON } from '../../../local/sagemaker';
-import { loadPredictor } from '../../../src/deepar';
+import { loadPredictor } from '../../../src/deepar/runtime';
 import { aTwinHome } from '../../builders/twin-home';
 import { aLocalSageMaker, aTrainingJobRequest, BUCKET, DEEPAR_IMAGE, minuteSeries, ROLE_ARN, writeChannels } from './builders';
 

@@ -1,6 +1,7 @@
 /**
  * The WebAssembly (SIMD f64x2) backend of the dense kernels: loads src/deepar/wasm/kernels.wasm (built
- * from wasm/kernels.as.ts by `npm run build:wasm`, committed) synchronously, one instance per thread.
+ * from wasm/kernels.as.ts by `npm run build:wasm`, committed) synchronously, one instance per thread,
+ * and installs it into the pure model's kernels (../kernels.ts), which never load it themselves.
  *
  * The operands live in ordinary Float64Arrays owned by the network (network.ts allocates them), so each
  * call stages them in the module's memory: A and B (the spans their rows cover) are copied in, C copied
@@ -9,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type DenseKernels, type GemmFn, installWasmKernels as installIntoModel, type TransposeFn } from '../kernels';
 
 /** The part of the WebAssembly JS API used here (the project's lib settings do not declare it). */
 declare namespace WebAssembly {
@@ -25,30 +27,26 @@ declare namespace WebAssembly {
   }
 }
 
-export type GemmFn = (
-  M: number, N: number, K: number,
-  A: Float64Array, aOff: number,
-  B: Float64Array, bOff: number,
-  C: Float64Array, cOff: number,
-  accumulate: boolean,
-  lda: number, ldb: number,
-) => void;
-
-export type TransposeFn = (rows: number, cols: number, src: Float64Array, srcOff: number, stride: number, dst: Float64Array) => void;
-
 interface Exports {
   memory: WebAssembly.Memory;
   gemm(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, pack: number): void;
   transpose(rows: number, cols: number, src: number, stride: number, dst: number): void;
 }
 
-export interface WasmKernels {
-  gemmABt: GemmFn;
-  transpose: TransposeFn;
+export interface WasmKernels extends DenseKernels {
   memory: WebAssembly.Memory;
 }
 
-export const WASM_PATH = join(__dirname, 'wasm', 'kernels.wasm');
+/** The binary stays beside its AssemblyScript source and build script (package.json's build:wasm). */
+export const WASM_PATH = join(__dirname, '..', 'wasm', 'kernels.wasm');
+
+/**
+ * Gives this thread's model the WebAssembly kernels and makes them its backend unless DEEPAR_KERNELS=js
+ * (then they load only when asked for). Read once per thread, so helper threads follow it too.
+ */
+export function installWasmKernels(): void {
+  installIntoModel(() => loadWasmKernels(), process.env.DEEPAR_KERNELS === 'js' ? 'js' : 'wasm');
+}
 
 /** Instantiates the module; throws when WebAssembly SIMD is unavailable or the file is missing. */
 export function loadWasmKernels(bytes: Uint8Array = readFileSync(WASM_PATH)): WasmKernels {

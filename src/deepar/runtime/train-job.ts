@@ -5,11 +5,11 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { saveModel } from './artifact';
-import { DataValidationError } from './errors';
-import { evaluateTest, fitDeepAR } from './estimator';
-import { parseHyperparameters } from './hyperparameters';
-import { type DeepARRecord, parseJsonLines } from './jsonlines';
+import { DataValidationError } from '../errors';
+import { evaluateTest, fitDeepAR } from '../estimator';
+import { parseHyperparameters } from '../hyperparameters';
+import { type DeepARRecord, parseJsonLines } from '../jsonlines';
+import { saveModel } from './model-files';
 
 export interface TrainingJobRequest {
   hyperparameters: Record<string, string>;

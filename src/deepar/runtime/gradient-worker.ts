@@ -5,11 +5,12 @@
  * [2] ready flag, [3] rows B of this share; [4] error flag. Scalars in `scalars`: [0] weight in, [1] loss out.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { batchGradient, type BatchBuffers } from './batch-gradient';
-import { LIKELIHOOD_BY_NAME } from './likelihoods';
-import type { LikelihoodName } from './hyperparameters';
-import { DeepARNetwork, type NetworkSpec } from './network';
-import { Rng } from './rng';
+import { batchGradient, type BatchBuffers } from '../batch-gradient';
+import type { LikelihoodName } from '../hyperparameters';
+import { LIKELIHOOD_BY_NAME } from '../likelihoods';
+import { DeepARNetwork, type NetworkSpec } from '../network';
+import { Rng } from '../rng';
+import { installWasmKernels } from './kernels-wasm';
 
 export interface GradientWorkerData {
   spec: NetworkSpec;
@@ -24,6 +25,7 @@ export interface GradientWorkerData {
 }
 
 if (parentPort) {
+  installWasmKernels();
   const d = workerData as GradientWorkerData;
   const net = new DeepARNetwork(d.spec, { params: d.params, grads: d.grads });
   const likelihood = LIKELIHOOD_BY_NAME[d.likelihood];

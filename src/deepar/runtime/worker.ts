@@ -3,10 +3,12 @@
  * {type: 'progress'} per epoch, then {type: 'done'} or {type: 'error'} (the error's name survives).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { installAccelerators } from './accelerators';
 import { runTrainingJob, type TrainingJobRequest } from './train-job';
 
 const port = parentPort;
 if (port) {
+  installAccelerators();
   const req = workerData as Omit<TrainingJobRequest, 'onProgress'>;
   try {
     const result = runTrainingJob({ ...req, onProgress: (p) => port.postMessage({ type: 'progress', progress: p }) });
