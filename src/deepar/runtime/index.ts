@@ -9,7 +9,7 @@ import { installAccelerators } from './accelerators';
 
 installAccelerators();
 
-export * from '..';
+export * from '../index';
 export { loadModel, loadPredictor, saveModel } from './model-files';
 export { readChannel, runTrainingJob } from './train-job';
 export type { FinalMetric, TrainingJobRequest, TrainingJobResult, TrainingProgress } from './train-job';
