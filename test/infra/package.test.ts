@@ -123,6 +123,15 @@ function deployedDefinition(machine: string): Definition {
 }
 
 describe('Stack: state machine definitions', () => {
+  // serverless.yml includes its parts from serverless/: the twin must resolve them to what the Framework packages.
+  it('gives the twin the very functions and state machines it packages', () => {
+    const twin = readServerlessConfig();
+    const packagedFunctions = Object.fromEntries(ofType('AWS::Lambda::Function').map(([id, r]) => [id, r.Properties.Handler]));
+    expect(packagedFunctions).toEqual(Object.fromEntries(Object.entries(twin.functions).map(([fn, { handler }]) => [logicalIdOfFunction(fn), handler])));
+    const packagedMachines = Object.fromEntries(ofType('AWS::StepFunctions::StateMachine').map(([id, r]) => [id, r.Properties.StateMachineName]));
+    expect(packagedMachines).toEqual(Object.fromEntries(Object.values(twin.stateMachines).map((m) => [m.logicalId, `${STAGE_PREFIX}-${m.name}`])));
+  });
+
   it.each(MACHINES)('deploys the very definition the twin runs: %s', (machine) => {
     const deployed = deployedDefinition(machine);
     const twin = resolveReferences(loadRawDefinition(machine) as Json, {
