@@ -52,6 +52,41 @@ const UNSCOPABLE = new Set([
 ]);
 
 describe('Stack: sls package', () => {
+  // serverless.yml includes its resources from many files: a file left out of the list would drop resources
+  // without an error. A change here is a deliberate change of the stack.
+  it('holds the whole inventory: every included file, every generated resource', () => {
+    const byType: Record<string, number> = {};
+    for (const { Type } of Object.values(template.Resources)) byType[Type] = (byType[Type] ?? 0) + 1;
+    expect(byType).toEqual({
+      'AWS::ApiGatewayV2::Api': 1,
+      'AWS::ApiGatewayV2::Integration': 1,
+      'AWS::ApiGatewayV2::Route': 2,
+      'AWS::ApiGatewayV2::Stage': 1,
+      'AWS::CloudWatch::Alarm': 9, // two per state machine, production's loss over its threshold
+      'AWS::CloudWatch::Dashboard': 1,
+      'AWS::DynamoDB::Table': 2,
+      'AWS::Events::Rule': 1,
+      'AWS::IAM::Role': 17, // one per function, one per state machine, SageMaker's jobs
+      'AWS::KMS::Alias': 1,
+      'AWS::KMS::Key': 1,
+      'AWS::Lambda::Function': 11,
+      'AWS::Lambda::Permission': 1,
+      'AWS::Lambda::Version': 11,
+      'AWS::Logs::LogGroup': 15, // one per function, one per state machine
+      'AWS::S3::Bucket': 2,
+      'AWS::S3::BucketPolicy': 2,
+      'AWS::SNS::Subscription': 1,
+      'AWS::SNS::Topic': 1,
+      'AWS::SageMaker::FeatureGroup': 1,
+      'AWS::SageMaker::ModelPackageGroup': 1,
+      'AWS::StepFunctions::StateMachine': 4,
+      'Custom::DefaultParameters': 1,
+    });
+    expect(Object.keys(template.Outputs ?? {})).toEqual(
+      expect.arrayContaining(['ArtifactsBucketName', 'FeatureGroupName', 'NotificationsTopicArn', 'ApprovalBaseUrl', 'ParameterPath', 'DashboardUrl']),
+    );
+  });
+
   it('creates the feature group with the seed system’s schema, keyed by the minute', () => {
     const [[, group]] = ofType('AWS::SageMaker::FeatureGroup');
     expect(group.Properties.RecordIdentifierFeatureName).toBe(FEATURE_GROUP.recordIdentifier);
