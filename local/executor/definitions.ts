@@ -1,38 +1,20 @@
 /**
- * The state machine definitions the cloud deploys, loaded for the twin. serverless.yml names each state
- * machine and includes its file from statemachines/; both runtimes read that same file. References the
- * Serverless Framework resolves at deploy time (`Fn::GetAtt: [fn, Arn]` for a function, `Ref: Resource`)
- * are resolved here to the twin's own ARNs.
+ * The state machine definitions the cloud deploys, loaded for the twin. serverless.yml includes its
+ * functions and state machines from serverless/ (resolved here as the Framework does, see
+ * ./serverless-includes); each state machine includes its definition from statemachines/, and both
+ * runtimes read that same file. References the Serverless Framework resolves at deploy time
+ * (`Fn::GetAtt: [fn, Arn]` for a function, `Ref: Resource`) are resolved here to the twin's own ARNs.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
+import { parseYaml, resolveFileIncludes } from './serverless-includes';
+
+export { parseYaml };
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Definition = { StartAt: string; States: Record<string, Record<string, Json>>; [key: string]: Json };
-
-/** CloudFormation's short-form tags, kept as their long form so nothing is lost in parsing. */
-const CFN_TAGS = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'GetAZs', 'Cidr'].flatMap(
-  (name) => {
-    const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
-    const resolve = (value: unknown) => ({ [key]: name === 'GetAtt' && typeof value === 'string' ? value.split('.') : value });
-    return [
-      { tag: `!${name}`, resolve: (str: string) => resolve(str) },
-      { tag: `!${name}`, collection: 'seq' as const, resolve: (seq: { toJSON(): unknown }) => resolve(seq.toJSON()) },
-      { tag: `!${name}`, collection: 'map' as const, resolve: (map: { toJSON(): unknown }) => resolve(map.toJSON()) },
-    ];
-  },
-);
-
-export function parseYaml(text: string, source: string): unknown {
-  try {
-    return YAML.parse(text, { customTags: CFN_TAGS as never, merge: true });
-  } catch (error) {
-    throw new Error(`${source}: ${(error as Error).message}`);
-  }
-}
 
 export interface ServerlessConfig {
   service: string;
@@ -43,10 +25,14 @@ export interface ServerlessConfig {
 /** The parts of serverless.yml the twin needs: functions' handlers and where each definition lives. */
 export function readServerlessConfig(root = PROJECT_ROOT): ServerlessConfig {
   const text = readFileSync(join(root, 'serverless.yml'), 'utf8');
-  const config = parseYaml(text, 'serverless.yml') as {
-    service: string;
-    functions?: Record<string, { handler: string }>;
-    stepFunctions?: { stateMachines?: Record<string, { name?: string; id?: string; definition?: unknown }> };
+  const { service, functions, stepFunctions } = parseYaml(text, 'serverless.yml') as { service: string; functions?: unknown; stepFunctions?: unknown };
+  // The definition stays `${file(statemachines/...)}`: the twin reads that file itself (loadRawDefinition).
+  const config = {
+    service,
+    functions: resolveFileIncludes(functions, { root }) as Record<string, { handler: string }> | undefined,
+    stepFunctions: resolveFileIncludes(stepFunctions, { root, keep: new Set(['definition']) }) as
+      | { stateMachines?: Record<string, { name?: string; id?: string; definition?: unknown }> }
+      | undefined,
   };
   const stateMachines: ServerlessConfig['stateMachines'] = {};
   for (const [key, machine] of Object.entries(config.stepFunctions?.stateMachines ?? {})) {

@@ -52,6 +52,41 @@ const UNSCOPABLE = new Set([
 ]);
 
 describe('Stack: sls package', () => {
+  // serverless.yml includes its resources from many files: a file left out of the list would drop resources
+  // without an error. A change here is a deliberate change of the stack.
+  it('holds the whole inventory: every included file, every generated resource', () => {
+    const byType: Record<string, number> = {};
+    for (const { Type } of Object.values(template.Resources)) byType[Type] = (byType[Type] ?? 0) + 1;
+    expect(byType).toEqual({
+      'AWS::ApiGatewayV2::Api': 1,
+      'AWS::ApiGatewayV2::Integration': 1,
+      'AWS::ApiGatewayV2::Route': 2,
+      'AWS::ApiGatewayV2::Stage': 1,
+      'AWS::CloudWatch::Alarm': 9, // two per state machine, production's loss over its threshold
+      'AWS::CloudWatch::Dashboard': 1,
+      'AWS::DynamoDB::Table': 2,
+      'AWS::Events::Rule': 1,
+      'AWS::IAM::Role': 17, // one per function, one per state machine, SageMaker's jobs
+      'AWS::KMS::Alias': 1,
+      'AWS::KMS::Key': 1,
+      'AWS::Lambda::Function': 11,
+      'AWS::Lambda::Permission': 1,
+      'AWS::Lambda::Version': 11,
+      'AWS::Logs::LogGroup': 15, // one per function, one per state machine
+      'AWS::S3::Bucket': 2,
+      'AWS::S3::BucketPolicy': 2,
+      'AWS::SNS::Subscription': 1,
+      'AWS::SNS::Topic': 1,
+      'AWS::SageMaker::FeatureGroup': 1,
+      'AWS::SageMaker::ModelPackageGroup': 1,
+      'AWS::StepFunctions::StateMachine': 4,
+      'Custom::DefaultParameters': 1,
+    });
+    expect(Object.keys(template.Outputs ?? {})).toEqual(
+      expect.arrayContaining(['ArtifactsBucketName', 'FeatureGroupName', 'NotificationsTopicArn', 'ApprovalBaseUrl', 'ParameterPath', 'DashboardUrl']),
+    );
+  });
+
   it('creates the feature group with the seed system’s schema, keyed by the minute', () => {
     const [[, group]] = ofType('AWS::SageMaker::FeatureGroup');
     expect(group.Properties.RecordIdentifierFeatureName).toBe(FEATURE_GROUP.recordIdentifier);
@@ -123,6 +158,15 @@ function deployedDefinition(machine: string): Definition {
 }
 
 describe('Stack: state machine definitions', () => {
+  // serverless.yml includes its parts from serverless/: the twin must resolve them to what the Framework packages.
+  it('gives the twin the very functions and state machines it packages', () => {
+    const twin = readServerlessConfig();
+    const packagedFunctions = Object.fromEntries(ofType('AWS::Lambda::Function').map(([id, r]) => [id, r.Properties.Handler]));
+    expect(packagedFunctions).toEqual(Object.fromEntries(Object.entries(twin.functions).map(([fn, { handler }]) => [logicalIdOfFunction(fn), handler])));
+    const packagedMachines = Object.fromEntries(ofType('AWS::StepFunctions::StateMachine').map(([id, r]) => [id, r.Properties.StateMachineName]));
+    expect(packagedMachines).toEqual(Object.fromEntries(Object.values(twin.stateMachines).map((m) => [m.logicalId, `${STAGE_PREFIX}-${m.name}`])));
+  });
+
   it.each(MACHINES)('deploys the very definition the twin runs: %s', (machine) => {
     const deployed = deployedDefinition(machine);
     const twin = resolveReferences(loadRawDefinition(machine) as Json, {

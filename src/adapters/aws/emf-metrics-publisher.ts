@@ -1,26 +1,32 @@
 /**
- * Publishes monitoring metrics in CloudWatch's embedded metric format: one JSON line on stdout, which
- * CloudWatch Logs turns into metrics (no PutMetricData call, no extra IAM). The stage is the dimension,
- * so staging and production are two series; the threshold sits beside the loss for the alarm and the
- * dashboard. A figure that is not a finite number is left out (EMF rejects a line that has one).
+ * Publishes monitoring metrics in CloudWatch's embedded metric format through Powertools for AWS Lambda
+ * (Metrics): one JSON document on stdout per publish, which CloudWatch Logs turns into metrics (no
+ * PutMetricData call, no extra IAM). The stage is the only dimension, so staging and production are two
+ * series (the alarm and the dashboard query exactly that); the threshold sits beside the loss. A figure
+ * that is not a finite number is left out (EMF rejects a document that has one).
+ *
+ * Each publish flushes at once: one stage's check is one document, and nothing is left in a buffer when
+ * the Lambda returns and freezes. Powertools' own switches apply: `POWERTOOLS_METRICS_DISABLED`, and
+ * `POWERTOOLS_DEV` (no output unless metrics are explicitly enabled).
  */
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { ACCURACY_METRICS, type AccuracyMetric, type MetricsPublisher } from '../../ports/metrics-publisher';
 
 export const METRICS_NAMESPACE = 'BtcFeeDeepAR';
+export const STAGE_DIMENSION = 'Stage';
 
 export interface EmfMetricsPublisherOptions {
   namespace?: string;
-  /** Where the line goes: stdout by default (Lambda sends it to CloudWatch Logs). */
-  write?: (line: string) => void;
 }
 
 export class EmfMetricsPublisher implements MetricsPublisher {
-  private readonly namespace: string;
-  private readonly write: (line: string) => void;
+  private readonly metrics: Metrics;
 
   constructor(options: EmfMetricsPublisherOptions = {}) {
-    this.namespace = options.namespace ?? METRICS_NAMESPACE;
-    this.write = options.write ?? ((line) => void process.stdout.write(`${line}\n`));
+    this.metrics = new Metrics({ namespace: options.namespace ?? METRICS_NAMESPACE });
+    // Powertools adds a `service` dimension by default; another dimension would be another series,
+    // which the alarm and the dashboard (Stage only) would never see.
+    this.metrics.clearDefaultDimensions();
   }
 
   async publishAccuracy(metric: AccuracyMetric): Promise<void> {
@@ -34,15 +40,9 @@ export class EmfMetricsPublisher implements MetricsPublisher {
       ] as const
     ).filter(([, value]) => Number.isFinite(value));
     if (values.length === 0) return;
-    this.write(
-      JSON.stringify({
-        _aws: {
-          Timestamp: timestamp,
-          CloudWatchMetrics: [{ Namespace: this.namespace, Dimensions: [['Stage']], Metrics: values.map(([name]) => ({ Name: name })) }],
-        },
-        Stage: metric.stage,
-        ...Object.fromEntries(values),
-      }),
-    );
+    this.metrics.setTimestamp(timestamp);
+    this.metrics.addDimension(STAGE_DIMENSION, metric.stage);
+    for (const [name, value] of values) this.metrics.addMetric(name, MetricUnit.NoUnit, value);
+    this.metrics.publishStoredMetrics();
   }
 }
