@@ -1,4 +1,5 @@
-import { createHandler, RECENT_CHECKS } from '../../functions/decide-retraining';
+import { createHandler } from '../../functions/decide-retraining';
+import { RECENT_CHECKS } from '../../src/use-cases/decide-retraining';
 import type { Stage } from '../../src/core/monitoring-policy';
 import { parameterName } from '../../src/core/run-config';
 import { seedDefaultParameters } from '../../src/core/seed-parameters';
@@ -6,6 +7,7 @@ import type { MonitoringCheck } from '../../src/ports/monitoring-store';
 import { SqliteMonitoringStore } from '../../local/adapters/sqlite-monitoring-store';
 import { SqliteParameterStore } from '../../local/adapters/sqlite-parameter-store';
 import { aTwinHome } from '../builders/twin-home';
+import { aSilentLogger } from './logs';
 
 const PATH = '/btc-fee-deepar/test';
 const T0 = Date.parse('2025-05-01T00:00:00.000Z');
@@ -48,7 +50,8 @@ describe('Function: decide-retraining handler', () => {
     createHandler({
       parameterStore: () => parameterStore,
       monitoringStore: () => monitoringStore,
-      settings: () => ({ PARAMETER_PATH: PATH }),
+      parameterPath: () => PATH,
+      logger: aSilentLogger(),
       now: () => new Date(hour(10)),
     })(event, {} as never);
 

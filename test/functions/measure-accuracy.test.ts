@@ -1,4 +1,5 @@
-import { createHandler, MAX_DATA_AGE_MINUTES, type MonitoringSettings } from '../../functions/measure-accuracy';
+import { createHandler, type MonitoringSettings } from '../../functions/measure-accuracy';
+import { MAX_DATA_AGE_MINUTES } from '../../src/core/monitoring-policy';
 import type { DeepArLine } from '../../src/core/deepar-channels';
 import type { DeepArForecast } from '../../src/core/evaluation';
 import { DEFAULT_QUANTILES } from '../../src/core/metrics';
@@ -11,6 +12,7 @@ import { SqliteMonitoringStore } from '../../local/adapters/sqlite-monitoring-st
 import { SqliteParameterStore } from '../../local/adapters/sqlite-parameter-store';
 import { T0, aRecord, range } from '../builders/feature-records';
 import { aTwinHome } from '../builders/twin-home';
+import { aSilentLogger } from './logs';
 
 const PATH = '/btc-fee-deepar/test';
 const SETTINGS: MonitoringSettings = {
@@ -87,6 +89,7 @@ describe('Function: measure-accuracy handler', () => {
       monitoringStore: () => monitoringStore,
       settings: () => SETTINGS,
       now: () => new Date(AS_OF),
+      logger: aSilentLogger(),
     });
 
   const measure = (forecaster: EndpointForecaster, event: Record<string, unknown>) => newHandler(forecaster)(event, {} as never);
