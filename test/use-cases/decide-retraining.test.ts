@@ -25,6 +25,43 @@ describe('Use case: decideRetraining', () => {
     expect(monitoringStore.decisions).toEqual([{ at: hour(4), retrain: true, stage: 'production', consecutiveBreaches: 3, reason }]);
   });
 
+  it('holds below K and records why', async () => {
+    // Prepare
+    const { monitoringStore, decide } = await aDecision(productionLosses(0.6, 0.3, 0.6, 0.7));
+
+    // Act
+    const result = await decide({ asOf: new Date(hour(4)) });
+
+    // Assess
+    const reason = 'accuracy holds: 2 of 3 consecutive breaches (production)';
+    expect(result).toEqual({ retrain: false, consecutiveBreaches: 2, reason, staleData: false });
+    expect(monitoringStore.decisions).toEqual([{ at: hour(4), retrain: false, consecutiveBreaches: 2, reason }]);
+  });
+
+  it('does not retrain within the cool-down since the last training started, and records why', async () => {
+    // Prepare
+    const { monitoringStore, decide } = await aDecision(productionLosses(0.6, 0.7, 0.8));
+
+    // Act
+    const result = await decide({ asOf: new Date(hour(3)), lastTrainingStart: new Date(hour(1)) });
+
+    // Assess
+    const reason = '3 consecutive breaches on production, but the last training started 2.0 h ago (cool-down 6 h)';
+    expect(result).toEqual({ retrain: false, consecutiveBreaches: 3, reason, staleData: false });
+    expect(monitoringStore.decisions[0]).toMatchObject({ retrain: false, reason });
+  });
+
+  it('does not retrain while a training runs', async () => {
+    // Prepare
+    const { decide } = await aDecision(productionLosses(0.6, 0.7, 0.8));
+
+    // Act
+    const result = await decide({ asOf: new Date(hour(3)), trainingRunning: true, lastTrainingStart: new Date(hour(-10)) });
+
+    // Assess
+    expect(result).toMatchObject({ retrain: false, reason: '3 consecutive breaches on production, but a training is already running', staleData: false });
+  });
+
   it('reads K and the cool-down at run time', async () => {
     // Prepare: K = 2; the last training started 2 h before, a cool-down of 1 h is over.
     const { decide } = await aDecision(productionLosses(0.3, 0.6, 0.7), { breachesBeforeRetraining: '2', cooldownHours: '1' });

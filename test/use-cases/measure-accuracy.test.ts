@@ -1,13 +1,23 @@
 import { range } from '../builders/feature-records';
 import { measureAccuracy, type MeasureAccuracyInput } from '../../src/use-cases/measure-accuracy';
 import { FakeForecaster, InMemoryMonitoringStore, RecordingMetrics, type Answer } from './fakes';
-import { PARAMETER_PATH, aFeatureStoreWith, aParameterStore, constant, minutesAfterT0 } from './mothers';
+import { MINUTE, PARAMETER_PATH, aFeatureStoreWith, aParameterStore, constant, flatForecast, minutesAfterT0 } from './mothers';
+import { T0 } from '../builders/feature-records';
 
 /** 6 h of conditioning history + 2 windows of 30 minutes: minutes 0..419 of the builders' T0. */
 const HISTORY = 360;
 const MINUTES = HISTORY + 60;
 const AS_OF = minutesAfterT0(MINUTES);
 const ENDPOINTS = { staging: 'endpoint-staging', production: 'endpoint-production' };
+
+/** Minute index of a DeepAR `start` ("YYYY-MM-DD HH:MM:SS", UTC) relative to T0. */
+const minuteIndexOf = (start: string) => (Date.parse(`${start.replace(' ', 'T')}Z`) - T0) / MINUTE;
+
+/** Forecasts exactly what happened: every quantile equals the actual fee, so the loss is 0. */
+const perfect =
+  (level: (minute: number) => number): Answer =>
+  (instances) =>
+    instances.map(({ start, target }) => flatForecast(range(30, minuteIndexOf(start) + target.length).map(level)));
 
 async function aMeasurement(options: { minutes?: number[]; level?: (minute: number) => number; answer?: Answer; threshold?: string } = {}) {
   const deps = {
@@ -25,6 +35,25 @@ async function aMeasurement(options: { minutes?: number[]; level?: (minute: numb
 }
 
 describe('Use case: measureAccuracy', () => {
+  it('measures a loss of 0 for a forecast whose quantiles are what happened, from the minutes before each window', async () => {
+    // Prepare
+    const level = (i: number) => 1000 + 10 * i;
+    const m = await aMeasurement({ level, answer: perfect(level) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check).toEqual({ at: AS_OF.toISOString(), stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'endpoint-production', windows: 2 });
+    expect(m.forecaster.calls.map((c) => c.instances)).toEqual([
+      [
+        { start: '2025-03-05 00:00:00', target: range(HISTORY, 0).map(level) },
+        { start: '2025-03-05 00:30:00', target: range(HISTORY, 30).map(level) },
+      ],
+    ]);
+    expect(m.metrics.published).toEqual([{ at: AS_OF.toISOString(), stage: 'production', meanWQuantileLoss: 0, threshold: 0.5, rmse: 0 }]);
+  });
+
   it('pools the windows: a constant 80 against fees of 100 then 300 loses (20+220)/(100+300) = 0.6, recorded and published', async () => {
     // Prepare: below every actual, wQuantileLoss[τ] = 2τ·Σ(y−80)/Σy, whose mean over τ is Σ(y−80)/Σy.
     // Pooled: (30·20 + 30·220) / (30·100 + 30·300) = 0.6, where averaging the windows would give (0.2 + 0.733)/2.
@@ -70,6 +99,23 @@ describe('Use case: measureAccuracy', () => {
     expect(m.forecaster.calls[0].configuration).toEqual({ num_samples: 100, output_types: ['mean', 'quantiles'], quantiles: ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9'] });
   });
 
+  it("scores and publishes each stage by its own endpoint's forecast", async () => {
+    // Prepare: production forecasts 80 (loses 0.2 against fees of 100), staging forecasts 100 (loses 0).
+    const m = await aMeasurement({ answer: (instances, name) => constant(name === 'endpoint-production' ? 80 : 100)(instances, name) });
+
+    // Act
+    const staging = await m.measure({ stage: 'staging' });
+    const production = await m.measure({ stage: 'production' });
+
+    // Assess
+    expect(staging).toMatchObject({ stage: 'staging', endpoint: 'endpoint-staging', loss: 0 });
+    expect(production).toMatchObject({ stage: 'production', endpoint: 'endpoint-production', loss: expect.closeTo(0.2, 12) });
+    expect(m.metrics.published.map((p) => [p.stage, p.meanWQuantileLoss])).toEqual([
+      ['staging', 0],
+      ['production', expect.closeTo(0.2, 12)],
+    ]);
+  });
+
   it('reads the threshold at run time', async () => {
     // Prepare
     const m = await aMeasurement({ threshold: '0.15' });
@@ -96,6 +142,40 @@ describe('Use case: measureAccuracy', () => {
     expect(m.monitoringStore.checks).toEqual([check]);
   });
 
+  it('is not stale when the latest minute is exactly 10 minutes old', async () => {
+    // Prepare: the latest minute is 410, the check is for minute 420.
+    const m = await aMeasurement({ minutes: range(MINUTES - 9) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check.outcome).toBe('measured');
+  });
+
+  it('records stale-data when there is no record at all', async () => {
+    // Prepare
+    const m = await aMeasurement({ minutes: [] });
+
+    // Act
+    const check = await m.measure({ stage: 'staging' });
+
+    // Assess
+    expect(check).toMatchObject({ outcome: 'stale-data', detail: 'no feature record between 2025-03-05T00:00:00Z and 2025-03-05T07:00:00Z: is ingestion stalled?' });
+  });
+
+  it('skips missing actuals: 15 of 30 observed minutes still measure, on the observed ones only', async () => {
+    // Prepare: minutes 360..374 of the first window are missing; a constant 80 against 100 loses Σ(y−80)/Σy = 0.2.
+    const m = await aMeasurement({ minutes: range(MINUTES).filter((i) => i < HISTORY || i >= HISTORY + 15), answer: constant(80) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check.outcome).toBe('measured');
+    expect(check.loss).toBeCloseTo(0.2, 12);
+  });
+
   it('records stale-data when a window has fewer than half its actuals', async () => {
     // Prepare: 16 minutes of the first window are missing, 14 observed.
     const m = await aMeasurement({ minutes: range(MINUTES).filter((i) => i < HISTORY || i >= HISTORY + 16) });
@@ -105,6 +185,18 @@ describe('Use case: measureAccuracy', () => {
 
     // Assess
     expect(check).toMatchObject({ outcome: 'stale-data', detail: 'only 14 of the 30 minutes from 2025-03-05T06:00:00Z were observed: too few to score a forecast against' });
+    expect(m.forecaster.calls).toEqual([]);
+  });
+
+  it('records stale-data when none of the minutes before a window was observed', async () => {
+    // Prepare: a history of 30 minutes before the first window (minutes 360..389), all missing.
+    const m = await aMeasurement({ minutes: range(MINUTES).filter((i) => i < 360 || i >= 390) });
+
+    // Act
+    const check = await m.measure({ windows: 1, historyMinutes: 30 });
+
+    // Assess
+    expect(check).toMatchObject({ outcome: 'stale-data', detail: 'none of the 30 minutes before 2025-03-05T06:30:00Z was observed: nothing to forecast from' });
     expect(m.forecaster.calls).toEqual([]);
   });
 
