@@ -10,7 +10,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { hashApprovalId, type ApprovalRequest } from '../src/core/approval';
 import type { EvaluationReport } from '../src/core/evaluation';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
@@ -21,6 +21,7 @@ import type { ObjectStore } from '../src/ports/object-store';
 import type { TaskCallbacks } from '../src/ports/task-callbacks';
 import { decideApproval } from '../src/use-cases/decide-approval';
 import { renderApprovalPage, renderDecisionPage, renderErrorPage, renderNotFoundPage } from '../web/approval-page';
+import { formOf, fromOf, html, pathIdOf, type HtmlResult } from './lib/html-api';
 import { once, requireEnv } from './lib/middleware';
 
 export interface ApprovalApiDeps {
@@ -31,113 +32,74 @@ export interface ApprovalApiDeps {
   logger: Logger;
 }
 
-export type ApprovalApiResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string>; body: string };
+export type ApprovalApiResult = HtmlResult;
+type Controller = Required<ApprovalApiDeps>;
 
-/** A link id as `approvalIdFrom` writes it: base64url of 16 or more bytes. Anything else is not looked up. */
-const ID = /^[A-Za-z0-9_-]{22,128}$/;
-
-const HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-robots-tag': 'noindex, nofollow',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-};
-
-const html = (statusCode: number, body: string): ApprovalApiResult => ({ statusCode, headers: { ...HEADERS }, body });
-
-function idOf(event: APIGatewayProxyEventV2): string | undefined {
-  const raw = event.pathParameters?.id ?? /\/approvals\/([^/]+)\/?$/.exec(event.rawPath ?? '')?.[1];
-  if (raw === undefined) return undefined;
-  let id: string;
-  try {
-    id = decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
-  return ID.test(id) ? id : undefined;
-}
-
-function formOf(event: APIGatewayProxyEventV2): URLSearchParams {
-  const body = event.body ?? '';
-  return new URLSearchParams(event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body);
-}
-
-function fromOf(event: APIGatewayProxyEventV2): string {
-  const { sourceIp, userAgent } = event.requestContext?.http ?? {};
-  return [sourceIp || 'unknown address', userAgent ? `(${userAgent.slice(0, 300)})` : ''].filter(Boolean).join(' ');
-}
+/** A link id as `approvalIdFrom` writes it: base64url of 16 or more bytes. */
+const LINK_ID = /^[A-Za-z0-9_-]{22,128}$/;
 
 /** Any failure becomes a 500 page that tells the person what to check; the log says which error, never the id. */
 function failurePage(logger: Logger): MiddlewareObj<APIGatewayProxyEventV2, ApprovalApiResult> {
   return {
     onError: (request) => {
-      const id = idOf(request.event);
+      const id = pathIdOf(request.event, LINK_ID);
       logger.error('approval API failed', { ...(id ? { idHash: hashApprovalId(id) } : {}), error: request.error?.name, detail: request.error?.message });
       request.response = html(500, renderErrorPage({ title: 'Something went wrong', message: 'The request could not be completed. If you clicked a button, open the link again to see whether your decision was recorded.' }));
     },
   };
 }
 
+async function readReport(c: Controller, request: ApprovalRequest): Promise<EvaluationReport | null> {
+  try {
+    return JSON.parse((await c.objectStore().get(request.reportUri)).toString('utf8')) as EvaluationReport;
+  } catch (error) {
+    c.logger.warn('evaluation report unreadable', { idHash: request.idHash, reportUri: request.reportUri, error: (error as Error).name });
+    return null;
+  }
+}
+
+async function show(c: Controller, event: APIGatewayProxyEventV2, id: string): Promise<ApprovalApiResult> {
+  const request = await c.store().get(hashApprovalId(id));
+  if (!request) return html(404, renderNotFoundPage());
+  const report = await readReport(c, request);
+  return html(200, renderApprovalPage({ request, report, actionUrl: event.rawPath || `/approvals/${id}`, now: c.now() }));
+}
+
+async function decide(c: Controller, event: APIGatewayProxyEventV2, id: string): Promise<ApprovalApiResult> {
+  const form = formOf(event);
+  const decision = form.get('decision');
+  if (decision !== 'approve' && decision !== 'reject') {
+    return html(400, renderErrorPage({ title: 'Unknown decision', message: `The form must say decision=approve or decision=reject. Nothing was changed.` }));
+  }
+  const now = c.now();
+  const outcome = await decideApproval({ store: c.store(), callbacks: c.callbacks(), now }, { id, decision, approver: form.get('approver') ?? '', from: fromOf(event) });
+  const idHash = hashApprovalId(id);
+  if (outcome.kind === 'not-found') return html(404, renderNotFoundPage());
+  if (outcome.kind === 'conflict') {
+    c.logger.warn('decision refused', { idHash, status: outcome.request.status, reason: outcome.message });
+    return html(409, renderDecisionPage({ request: outcome.request, now, kind: 'conflict', message: outcome.message }));
+  }
+  const { request } = outcome;
+  c.logger.info('decision recorded', { idHash, stage: request.stage, executionArn: request.executionArn, status: request.status, by: request.decision?.by, at: request.decision?.at });
+  if (outcome.kind === 'done') return html(200, renderDecisionPage({ request, now, kind: 'done' }));
+  c.logger.warn('pipeline no longer waiting', { idHash, executionArn: request.executionArn });
+  const message = 'the pipeline had already stopped waiting for it (timed out, stopped or completed), so it changes nothing';
+  return html(409, renderDecisionPage({ request, now, kind: 'not-waiting', message }));
+}
+
 export function createHandler(deps: ApprovalApiDeps) {
-  const now = deps.now ?? (() => new Date());
-  const { logger } = deps;
-
-  async function readReport(request: ApprovalRequest): Promise<EvaluationReport | null> {
-    try {
-      return JSON.parse((await deps.objectStore().get(request.reportUri)).toString('utf8')) as EvaluationReport;
-    } catch (error) {
-      logger.warn('evaluation report unreadable', { idHash: request.idHash, reportUri: request.reportUri, error: (error as Error).name });
-      return null;
-    }
-  }
-
-  async function show(event: APIGatewayProxyEventV2, id: string): Promise<ApprovalApiResult> {
-    const request = await deps.store().get(hashApprovalId(id));
-    if (!request) return html(404, renderNotFoundPage());
-    const report = await readReport(request);
-    return html(200, renderApprovalPage({ request, report, actionUrl: event.rawPath || `/approvals/${id}`, now: now() }));
-  }
-
-  async function decide(event: APIGatewayProxyEventV2, id: string): Promise<ApprovalApiResult> {
-    const form = formOf(event);
-    const decision = form.get('decision');
-    if (decision !== 'approve' && decision !== 'reject') {
-      return html(400, renderErrorPage({ title: 'Unknown decision', message: `The form must say decision=approve or decision=reject. Nothing was changed.` }));
-    }
-    const at = now();
-    const outcome = await decideApproval(
-      { store: deps.store(), callbacks: deps.callbacks(), now: at },
-      { id, decision, approver: form.get('approver') ?? '', from: fromOf(event) },
-    );
-    const idHash = hashApprovalId(id);
-    if (outcome.kind === 'not-found') return html(404, renderNotFoundPage());
-    if (outcome.kind === 'conflict') {
-      logger.warn('decision refused', { idHash, status: outcome.request.status, reason: outcome.message });
-      return html(409, renderDecisionPage({ request: outcome.request, now: at, kind: 'conflict', message: outcome.message }));
-    }
-    const { request } = outcome;
-    logger.info('decision recorded', { idHash, stage: request.stage, executionArn: request.executionArn, status: request.status, by: request.decision?.by, at: request.decision?.at });
-    if (outcome.kind === 'not-waiting') {
-      logger.warn('pipeline no longer waiting', { idHash, executionArn: request.executionArn });
-      const message = 'the pipeline had already stopped waiting for it (timed out, stopped or completed), so it changes nothing';
-      return html(409, renderDecisionPage({ request, now: at, kind: 'not-waiting', message }));
-    }
-    return html(200, renderDecisionPage({ request, now: at, kind: 'done' }));
-  }
-
+  const c: Controller = { ...deps, now: deps.now ?? (() => new Date()) };
   return middy<APIGatewayProxyEventV2, ApprovalApiResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(failurePage(logger))
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(failurePage(deps.logger))
     .handler(async (event) => {
       const method = event.requestContext?.http?.method?.toUpperCase();
       if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') {
-        return { ...html(405, renderErrorPage({ title: 'Method not allowed', message: 'Open the link (GET) or use the buttons (POST).' })), headers: { ...HEADERS, allow: 'GET, POST' } };
+        return html(405, renderErrorPage({ title: 'Method not allowed', message: 'Open the link (GET) or use the buttons (POST).' }), { allow: 'GET, POST' });
       }
-      const id = idOf(event);
+      const id = pathIdOf(event, LINK_ID);
       if (id === undefined) return html(404, renderNotFoundPage());
-      return method === 'POST' ? decide(event, id) : show(event, id);
+      return method === 'POST' ? decide(c, event, id) : show(c, event, id);
     });
 }
 
