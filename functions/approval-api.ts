@@ -8,7 +8,6 @@
  * what happened instead, a bad decision a 400. The task token and the link's id are never logged.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { hashApprovalId, type ApprovalRequest } from '../src/core/approval';
@@ -22,7 +21,7 @@ import type { TaskCallbacks } from '../src/ports/task-callbacks';
 import { decideApproval } from '../src/use-cases/decide-approval';
 import { renderApprovalPage, renderDecisionPage, renderErrorPage, renderNotFoundPage } from '../web/approval-page';
 import { formOf, fromOf, html, pathIdOf, type HtmlResult } from './lib/html-api';
-import { once, requireEnv } from './lib/middleware';
+import { lambdaContext, once, requireEnv } from './lib/middleware';
 
 export interface ApprovalApiDeps {
   store: () => ApprovalStore;
@@ -90,7 +89,7 @@ async function decide(c: Controller, event: APIGatewayProxyEventV2, id: string):
 export function createHandler(deps: ApprovalApiDeps) {
   const c: Controller = { ...deps, now: deps.now ?? (() => new Date()) };
   return middy<APIGatewayProxyEventV2, ApprovalApiResult>()
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(lambdaContext(deps.logger))
     .use(failurePage(deps.logger))
     .handler(async (event) => {
       const method = event.requestContext?.http?.method?.toUpperCase();

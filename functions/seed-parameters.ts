@@ -6,13 +6,12 @@
  */
 import { request } from 'node:https';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
 import { seedDefaultParameters } from '../src/core/seed-parameters';
 import type { ParameterStore } from '../src/ports/parameter-store';
-import { once, requireEnv } from './lib/middleware';
+import { lambdaContext, once, requireEnv } from './lib/middleware';
 
 /** What CloudFormation expects at the response URL. */
 export interface CfnResponse {
@@ -51,7 +50,7 @@ export interface SeedParametersDeps {
 
 export function createHandler(deps: SeedParametersDeps) {
   const { logger } = deps;
-  return middy<CloudFormationCustomResourceEvent, void, Error, Context>().use(injectLambdaContext(logger, { resetKeys: true })).handler(async (event) => {
+  return middy<CloudFormationCustomResourceEvent, void, Error, Context>().use(lambdaContext(logger)).handler(async (event) => {
     // The path is stable for a stack (its stage); it names the resource, so an update never replaces it.
     const physicalId = event.RequestType === 'Create' ? deps.parameterPath() : event.PhysicalResourceId;
     const answer = (status: CfnResponse['Status'], reason: string, data?: Record<string, string>) =>

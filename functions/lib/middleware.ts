@@ -19,6 +19,15 @@ export function parseEvent<T>(schema: z.ZodType<T>, event: unknown): T {
   throw new ValidationError(`invalid event: ${where}: ${issue.message}`, { field: issue.path.join('.') });
 }
 
+/**
+ * Powertools' Logger with the invocation's context (request id, cold start), its keys reset after each
+ * invocation. Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: events carry task tokens and
+ * CloudFormation's presigned URLs.
+ */
+export function lambdaContext(logger: Logger) {
+  return injectLambdaContext(logger, { resetKeys: true, logEvent: false });
+}
+
 /** Replaces the event with what the schema parses from it, or throws the ValidationError. */
 export function parser(schema: z.ZodType): MiddlewareObj {
   return {
@@ -42,7 +51,7 @@ export function errorLogger(logger: Logger): MiddlewareObj {
 export function taskHandler<S extends z.ZodType, TResult>(options: { schema: S; logger: Logger }, work: (input: z.output<S>) => Promise<TResult>) {
   return (
     middy<unknown, TResult>()
-      .use(injectLambdaContext(options.logger, { resetKeys: true }))
+      .use(lambdaContext(options.logger))
       .use(errorLogger(options.logger))
       .use(parser(options.schema))
       // The parser replaced the event with the parsed input.
