@@ -1,12 +1,10 @@
-/**
- * ExpireApproval: the wait for an approval timed out (the state machine's Catch on States.Timeout).
- * The state machine knows its execution and the stage, not the link: every pending request of that
- * execution and stage becomes expired, so its link shows "expired" and can no longer decide.
- */
+/** ExpireApproval: the wait for an approval timed out (the state machine's Catch on States.Timeout); src/use-cases/expire-approval. */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
 import type { ApprovalStore } from '../src/ports/approval-store';
-import { once, parseEvent, requireEnv, taskHandler } from './lib/middleware';
+import { expireApproval } from '../src/use-cases/expire-approval';
+import { once, requireEnv, taskHandler } from './lib/middleware';
 
 const ExpireApprovalEvent = z.object({
   executionArn: z.string().min(1),
@@ -16,17 +14,15 @@ const ExpireApprovalEvent = z.object({
 export interface ExpireApprovalDeps {
   store: () => ApprovalStore;
   now?: () => Date;
+  logger: Logger;
 }
 
 export function createHandler(deps: ExpireApprovalDeps) {
   const now = deps.now ?? (() => new Date());
-  return taskHandler(async (event: unknown) => {
-    const { executionArn, stage } = parseEvent(ExpireApprovalEvent, event);
-    const expired = await deps.store().expirePendingFor(executionArn, stage, now().toISOString());
-    return { expired: expired.map((r) => r.idHash), count: expired.length };
-  });
+  return taskHandler({ schema: ExpireApprovalEvent, logger: deps.logger }, (input) => expireApproval({ store: deps.store(), now: now() }, input));
 }
 
 export const handler = createHandler({
   store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE') })),
+  logger: new Logger(),
 });

@@ -5,12 +5,13 @@
  * It always answers CloudFormation's presigned response URL, or the stack would wait an hour for it.
  */
 import { request } from 'node:https';
+import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
 import { seedDefaultParameters } from '../src/core/seed-parameters';
 import type { ParameterStore } from '../src/ports/parameter-store';
-import { once, requireEnv } from './lib/middleware';
+import { lambdaContext, once, requireEnv } from './lib/middleware';
 
 /** What CloudFormation expects at the response URL. */
 export interface CfnResponse {
@@ -44,12 +45,12 @@ export interface SeedParametersDeps {
   parameterStore: () => ParameterStore;
   parameterPath: () => string;
   respond: (url: string, response: CfnResponse) => Promise<void>;
-  log?: (line: string) => void;
+  logger: Logger;
 }
 
 export function createHandler(deps: SeedParametersDeps) {
-  const log = deps.log ?? ((line: string) => console.log(line));
-  return middy<CloudFormationCustomResourceEvent, void, Error, Context>().handler(async (event) => {
+  const { logger } = deps;
+  return middy<CloudFormationCustomResourceEvent, void, Error, Context>().use(lambdaContext(logger)).handler(async (event) => {
     // The path is stable for a stack (its stage); it names the resource, so an update never replaces it.
     const physicalId = event.RequestType === 'Create' ? deps.parameterPath() : event.PhysicalResourceId;
     const answer = (status: CfnResponse['Status'], reason: string, data?: Record<string, string>) =>
@@ -64,17 +65,17 @@ export function createHandler(deps: SeedParametersDeps) {
       });
     try {
       if (event.RequestType === 'Delete') {
-        log(JSON.stringify({ message: 'delete: parameters kept', physicalId }));
+        logger.info('delete: parameters kept', { physicalId });
         await answer('SUCCESS', 'parameters are kept on delete');
         return;
       }
       const path = deps.parameterPath();
       const seeded = await seedDefaultParameters(deps.parameterStore(), path);
-      log(JSON.stringify({ message: 'defaults seeded', requestType: event.RequestType, path, seeded }));
+      logger.info('defaults seeded', { requestType: event.RequestType, path, seeded });
       await answer('SUCCESS', seeded.length ? `seeded ${seeded.join(', ')}` : 'every parameter already set', { Seeded: seeded.join(',') });
     } catch (error) {
       const { name, message } = error as Error;
-      log(JSON.stringify({ message: 'seeding failed', error: name, detail: message }));
+      logger.error('seeding failed', { error: name, detail: message });
       await answer('FAILED', `${name}: ${message}`);
     }
   });
@@ -84,4 +85,5 @@ export const handler = createHandler({
   parameterStore: once(() => new SsmParameterStore()),
   parameterPath: () => requireEnv('PARAMETER_PATH'),
   respond: sendCfnResponse,
+  logger: new Logger(),
 });

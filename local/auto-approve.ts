@@ -1,9 +1,11 @@
 /**
- * `--auto-approve`: answers an approval mail the way a person would, by POSTing "approve" to the link
- * it carries, through the very approval API handler the HTTP route calls. The link's id is only in the
- * mail (the store keeps its hash), so this is the one place that can act on it.
+ * `--auto-approve`: answers an approval mail the way a person would, with the link it carries, through
+ * the decide-approval use case the approval API calls. The link's id is only in the mail (the store
+ * keeps its hash), so this is the one place that can act on it.
  */
-import type { LocalLambda } from './executor/task-resolver';
+import type { ApprovalStore } from '../src/ports/approval-store';
+import type { TaskCallbacks } from '../src/ports/task-callbacks';
+import { decideApproval, type ApprovalOutcome } from '../src/use-cases/decide-approval';
 
 const LINK = /\/approvals\/([A-Za-z0-9_-]{22,128})/;
 
@@ -11,7 +13,10 @@ export function linkIdFrom(text: string): string | undefined {
   return LINK.exec(text)?.[1];
 }
 
-/** A POST of the approval form as API Gateway (payload v2) delivers it. */
+/**
+ * A POST of the approval form as API Gateway (payload v2) delivers it: what the scenario tests send to
+ * the approval API, as a person's click does.
+ */
 export function decisionEvent(id: string, decision: 'approve' | 'reject', approver: string, from: string) {
   const body = new URLSearchParams({ decision, approver }).toString();
   return {
@@ -27,12 +32,29 @@ export function decisionEvent(id: string, decision: 'approve' | 'reject', approv
   };
 }
 
-export async function approveFromMail(text: string, approvalApi: LocalLambda, print?: (line: string) => void): Promise<void> {
+/** What deciding needs in the twin: its approval store, its task callbacks, its clock. */
+export interface DecisionDeps {
+  approvals: ApprovalStore;
+  callbacks: TaskCallbacks;
+  now: () => Date;
+}
+
+/** Why an outcome changed nothing, in a line for the terminal. */
+export function whyUnchanged(outcome: Exclude<ApprovalOutcome, { kind: 'done' }>): string {
+  if (outcome.kind === 'not-found') return 'no approval request has this link';
+  if (outcome.kind === 'conflict') return outcome.message;
+  return 'the pipeline had already stopped waiting for it';
+}
+
+export async function approveFromMail(text: string, deps: DecisionDeps, print?: (line: string) => void): Promise<void> {
   const id = linkIdFrom(text);
   if (!id) {
     print?.('auto-approve: the mail has no approval link');
     return;
   }
-  const response = (await approvalApi(decisionEvent(id, 'approve', 'auto-approve', 'mlops --auto-approve') as never)) as { statusCode: number };
-  print?.(`auto-approve: approved (HTTP ${response.statusCode})`);
+  const outcome = await decideApproval(
+    { store: deps.approvals, callbacks: deps.callbacks, now: deps.now() },
+    { id, decision: 'approve', approver: 'auto-approve', from: 'mlops --auto-approve' },
+  );
+  print?.(outcome.kind === 'done' ? `auto-approve: approved for ${outcome.request.stage}` : `auto-approve: nothing changed: ${whyUnchanged(outcome)}`);
 }

@@ -3,6 +3,7 @@
  * own `createHandler` and local adapters. The twin finds a function's module through serverless.yml,
  * so a function added there without a local wiring is an error at start, not a silent gap.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { createHandler as evaluateForecast } from '../functions/evaluate-forecast';
 import { createHandler as extractSeries } from '../functions/extract-series';
@@ -43,17 +44,18 @@ export interface LambdaDeps {
 type Handler = (event: never, context: Context) => Promise<unknown>;
 
 /** By handler module path, as serverless.yml names it (without the exported name). */
-const WIRINGS: Record<string, (deps: LambdaDeps) => Handler> = {
-  'functions/ingest-records': ({ twin }) => ingestRecords({ featureStore: () => twin.featureStore }),
-  'functions/load-run-config': ({ twin, settings }) => loadRunConfig({ parameterStore: () => twin.parameterStore, settings: () => settings }),
-  'functions/extract-series': ({ twin }) => extractSeries({ featureStore: () => twin.featureStore, objectStore: () => twin.objectStore }),
-  'functions/evaluate-forecast': ({ twin, forecaster }) => evaluateForecast({ objectStore: () => twin.objectStore, forecaster: () => forecaster }),
-  'functions/update-threshold': ({ twin, settings }) => updateThreshold({ parameterStore: () => twin.parameterStore, parameterPath: () => settings.PARAMETER_PATH }),
-  'functions/request-approval': ({ approvals, mailer, baseUrl, now }) => requestApproval({ store: () => approvals, mailer: () => mailer, baseUrl, now, log: structuredLog }),
-  'functions/expire-approval': ({ approvals, now }) => expireApproval({ store: () => approvals, now }),
-  'functions/approval-api': ({ twin, approvals, callbacks, now }) =>
-    approvalApi({ store: () => approvals, callbacks: () => callbacks, objectStore: () => twin.objectStore, now, log: structuredLog }) as unknown as Handler,
-  'functions/measure-accuracy': ({ twin, settings, forecaster, monitoringStore, metrics, now }) =>
+const WIRINGS: Record<string, (deps: LambdaDeps, logger: Logger) => Handler> = {
+  'functions/ingest-records': ({ twin }, logger) => ingestRecords({ featureStore: () => twin.featureStore, logger }),
+  'functions/load-run-config': ({ twin, settings }, logger) => loadRunConfig({ parameterStore: () => twin.parameterStore, settings: () => settings, logger }),
+  'functions/extract-series': ({ twin }, logger) => extractSeries({ featureStore: () => twin.featureStore, objectStore: () => twin.objectStore, logger }),
+  'functions/evaluate-forecast': ({ twin, forecaster }, logger) => evaluateForecast({ objectStore: () => twin.objectStore, forecaster: () => forecaster, logger }),
+  'functions/update-threshold': ({ twin, settings }, logger) =>
+    updateThreshold({ parameterStore: () => twin.parameterStore, parameterPath: () => settings.PARAMETER_PATH, logger }),
+  'functions/request-approval': ({ approvals, mailer, baseUrl, now }, logger) => requestApproval({ store: () => approvals, mailer: () => mailer, baseUrl, now, logger }),
+  'functions/expire-approval': ({ approvals, now }, logger) => expireApproval({ store: () => approvals, now, logger }),
+  'functions/approval-api': ({ twin, approvals, callbacks, now }, logger) =>
+    approvalApi({ store: () => approvals, callbacks: () => callbacks, objectStore: () => twin.objectStore, now, logger }) as unknown as Handler,
+  'functions/measure-accuracy': ({ twin, settings, forecaster, monitoringStore, metrics, now }, logger) =>
     measureAccuracy({
       featureStore: () => twin.featureStore,
       parameterStore: () => twin.parameterStore,
@@ -62,15 +64,16 @@ const WIRINGS: Record<string, (deps: LambdaDeps) => Handler> = {
       monitoringStore: () => monitoringStore,
       settings: () => settings,
       now,
+      logger,
     }),
-  'functions/decide-retraining': ({ twin, settings, monitoringStore, now }) =>
-    decideRetraining({ parameterStore: () => twin.parameterStore, monitoringStore: () => monitoringStore, settings: () => settings, now }),
+  'functions/decide-retraining': ({ twin, settings, monitoringStore, now }, logger) =>
+    decideRetraining({ parameterStore: () => twin.parameterStore, monitoringStore: () => monitoringStore, parameterPath: () => settings.PARAMETER_PATH, now, logger }),
 };
 
-/** The Lambdas' structured JSON logs go to CloudWatch in the cloud; in the twin's terminal only with MLOPS_DEBUG. */
-const structuredLog = (line: string) => {
-  if (process.env.MLOPS_DEBUG) console.log(line);
-};
+/** The Lambdas' structured logs go to CloudWatch in the cloud; in the twin's terminal only with MLOPS_DEBUG. */
+export function twinLogger(serviceName: string): Logger {
+  return new Logger({ serviceName, logLevel: process.env.MLOPS_DEBUG ? 'DEBUG' : 'SILENT' });
+}
 
 /** Functions only the cloud runs, each with what the twin does instead. */
 const CLOUD_ONLY: Record<string, string> = {
@@ -86,7 +89,7 @@ export function localLambdas(deps: LambdaDeps): Record<string, LocalLambda> {
     if (CLOUD_ONLY[module]) continue;
     const wire = WIRINGS[module];
     if (!wire) throw new Error(`serverless.yml function ${name} (${fn.handler}) has no local wiring in local/lambdas.ts`);
-    const handler = wire(deps);
+    const handler = wire(deps, twinLogger(name));
     lambdas[name] = async (event: Json) => (await handler(event as never, LOCAL_CONTEXT)) as Json;
   }
   return lambdas;

@@ -86,11 +86,11 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
     const id = linkIdFrom(text);
     if (id) options.print?.(`approve or reject at ${baseUrl()}/approvals/${id}  (or: mlops approve ${id})`);
   };
-  // With --auto-approve, each approval mail is answered by the same API a person's click reaches.
+  // With --auto-approve, each approval mail is answered by the same decision a person's click reaches.
   const mailer = {
     send: async (message: Parameters<OutboxMailer['send']>[0]) => {
       const sent = await outbox.send(message);
-      if (options.autoApprove) setImmediate(() => void approveFromMail(message.text, lambdas.approvalApi, options.print));
+      if (options.autoApprove) setImmediate(() => void approveFromMail(message.text, { approvals, callbacks: taskTokens, now }, options.print));
       else printLink(message.text);
       return sent;
     },

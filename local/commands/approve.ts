@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { effectiveStatus, hashApprovalId } from '../../src/core/approval';
+import { decideApproval } from '../../src/use-cases/decide-approval';
 import { describeOutcome } from '../../web/approval-page';
-import { decisionEvent, linkIdFrom } from '../auto-approve';
+import { linkIdFrom } from '../auto-approve';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { openTwin } from '../twin';
 
@@ -25,14 +26,15 @@ async function decide(decision: 'approve' | 'reject', idOrLink: string, options:
   const twin = openTwin(options.home);
   const pipeline = await createPipeline(twin);
   try {
-    const approver = options.as ?? userInfo().username;
-    const response = (await pipeline.approvalApi(decisionEvent(id, decision, approver, 'terminal (mlops)') as never)) as { statusCode: number };
-    const request = await pipeline.approvals.get(hashApprovalId(id));
-    if (!request) throw new Error(`no approval request has the id ${id}: check the link (\`mlops approvals\` lists the pending ones)`);
-    const outcome = describeOutcome(request, new Date()) ?? 'still pending';
-    if (response.statusCode === 200) console.log(`${request.stage}: ${outcome} The pipeline goes on.`);
+    const outcome = await decideApproval(
+      { store: pipeline.approvals, callbacks: pipeline.taskTokens, now: new Date() },
+      { id, decision, approver: options.as ?? userInfo().username, from: 'terminal (mlops)' },
+    );
+    if (outcome.kind === 'not-found') throw new Error(`no approval request has the id ${id}: check the link (\`mlops approvals\` lists the pending ones)`);
+    const outcomeText = describeOutcome(outcome.request, new Date()) ?? 'still pending';
+    if (outcome.kind === 'done') console.log(`${outcome.request.stage}: ${outcomeText} The pipeline goes on.`);
     else {
-      console.error(`${request.stage}: nothing changed: ${outcome}`);
+      console.error(`${outcome.request.stage}: nothing changed: ${outcomeText}`);
       process.exitCode = 1;
     }
   } finally {

@@ -3,9 +3,13 @@
  * threshold. Retraining starts when a stage has breached on K consecutive checks, outside the cool-down
  * since the last training started, and with no training running. A check that could not measure (no
  * endpoint, stale data, an endpoint that does not answer) neither counts as a breach nor breaks a run of
- * them: it says nothing about accuracy. Every decision carries its reason.
+ * them: it says nothing about accuracy. Old breaches never retrain on data that stopped flowing: when
+ * the latest check of every stage found stale data, monitoring notifies instead. Every decision
+ * carries its reason.
  */
 export type Stage = 'staging' | 'production';
+
+export const STAGES: readonly Stage[] = ['staging', 'production'];
 
 export type CheckOutcome = 'measured' | 'no-endpoint' | 'stale-data' | 'endpoint-error';
 
@@ -75,6 +79,32 @@ export function decideRetraining(history: readonly Check[], policy: RetrainingPo
   }
   return { retrain: true, stage: worst.stage, consecutiveBreaches: worst.run, reason: `${worst.run} consecutive checks of ${worst.stage} over the threshold` };
 }
+
+/** The latest check of each stage found stale data (ingestion stalled). */
+export function isDataStale(history: readonly Check[]): boolean {
+  return STAGES.every((stage) => history.filter((c) => c.stage === stage).at(-1)?.outcome === 'stale-data');
+}
+
+export type MonitoringDecision = Decision & {
+  /** True when the latest check of every stage found stale data: notify, do not retrain. */
+  staleData: boolean;
+};
+
+/** The retraining decision, withheld while the data is stale: a model is never retrained on data that stopped flowing. */
+export function decideMonitoringAction(history: readonly Check[], policy: RetrainingPolicy, context: RetrainingContext): MonitoringDecision {
+  const decision = decideRetraining(history, policy, context);
+  const staleData = isDataStale(history);
+  if (!decision.retrain || !staleData) return { ...decision, staleData };
+  return {
+    retrain: false,
+    reason: `${decision.reason}, but the latest checks found stale data: no retraining until data flows again`,
+    consecutiveBreaches: decision.consecutiveBreaches,
+    staleData,
+  };
+}
+
+/** Ingestion is stalled when the latest stored minute is older than this before the check's time. */
+export const MAX_DATA_AGE_MINUTES = 10;
 
 /** Stale data: the latest stored minute is older than `maxAgeMinutes` before now (ingestion stalled). */
 export function isStale(latestMinute: Date | undefined, now: Date, maxAgeMinutes: number): boolean {

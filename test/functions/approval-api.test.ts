@@ -7,6 +7,7 @@ import { FsObjectStore } from '../../local/adapters/fs-object-store';
 import { SqliteApprovalStore } from '../../local/adapters/sqlite-approval-store';
 import { AN_EXECUTION, A_TOKEN, T0, aReport, aRequest } from '../builders/approvals';
 import { aTwinHome } from '../builders/twin-home';
+import { aLoudLogger, aSilentLogger, captureOutput } from './logs';
 
 const ID = approvalIdFrom(Buffer.alloc(32, 42));
 const REPORT_URI = 's3://artifacts/training/job-1/evaluation.json';
@@ -52,7 +53,7 @@ describe('Function: approval-api handler', () => {
   let logs: string[];
 
   const newHandler = (callbacks = recorded.callbacks) =>
-    createHandler({ store: () => store, callbacks: () => callbacks, objectStore: () => objectStore, now: () => clock });
+    createHandler({ store: () => store, callbacks: () => callbacks, objectStore: () => objectStore, now: () => clock, logger: aLoudLogger() });
   const rowOf = (hash: string) => JSON.stringify(home.db.prepare('SELECT * FROM approval_requests WHERE id_hash = ?').get(hash));
 
   beforeEach(async () => {
@@ -63,10 +64,7 @@ describe('Function: approval-api handler', () => {
     await store.create(aRequest({ idHash: hashApprovalId(ID), reportUri: REPORT_URI, expiresAt: '2025-05-02T12:00:00.000Z' }));
     recorded = recordingCallbacks();
     clock = new Date(T0.getTime() + 60_000);
-    logs = [];
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(' ')));
-    }
+    logs = captureOutput();
   });
   afterEach(() => {
     jest.restoreAllMocks();
@@ -263,7 +261,7 @@ describe('Function: expire-approval handler', () => {
     await store.create(aRequest({ idHash: hashApprovalId(ID) }));
     await store.create(aRequest({ idHash: '9'.repeat(64), stage: 'production' }));
     const at = new Date('2025-05-08T12:00:00.000Z');
-    const handler = createExpireHandler({ store: () => store, now: () => at });
+    const handler = createExpireHandler({ store: () => store, now: () => at, logger: aSilentLogger() });
 
     // Act
     const result = await handler({ executionArn: AN_EXECUTION, stage: 'staging' }, {} as never);
@@ -278,6 +276,6 @@ describe('Function: expire-approval handler', () => {
   });
 
   it('rejects an event without a stage', async () => {
-    await expect(createExpireHandler({ store: () => store })({ executionArn: AN_EXECUTION }, {} as never)).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(createExpireHandler({ store: () => store, logger: aSilentLogger() })({ executionArn: AN_EXECUTION }, {} as never)).rejects.toMatchObject({ name: 'ValidationError' });
   });
 });

@@ -2,6 +2,7 @@ import { SqliteFeatureStore } from '../../local/adapters/sqlite-feature-store';
 import { createHandler } from '../../functions/ingest-records';
 import { aRecord, range, recordsFor } from '../builders/feature-records';
 import { aTwinHome } from '../builders/twin-home';
+import { aSilentLogger } from './logs';
 
 describe('Function: ingest-records handler', () => {
   let home: ReturnType<typeof aTwinHome>;
@@ -10,7 +11,7 @@ describe('Function: ingest-records handler', () => {
   beforeEach(() => {
     home = aTwinHome();
     store = new SqliteFeatureStore(home.db);
-    handler = createHandler({ featureStore: () => store });
+    handler = createHandler({ featureStore: () => store, logger: aSilentLogger() });
   });
   afterEach(() => home.dispose());
 

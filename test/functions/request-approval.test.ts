@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hashApprovalId } from '../../src/core/approval';
-import { createHandler, ID_BYTES } from '../../functions/request-approval';
+import { createHandler } from '../../functions/request-approval';
+import { ID_BYTES } from '../../src/use-cases/request-approval';
 import { OutboxMailer } from '../../local/adapters/outbox-mailer';
 import { SqliteApprovalStore } from '../../local/adapters/sqlite-approval-store';
 import { AN_EXECUTION, A_PACKAGE, A_TOKEN, T0 } from '../builders/approvals';
 import { aTwinHome } from '../builders/twin-home';
+import { aLoudLogger, captureOutput } from './logs';
 
 const BASE = 'http://127.0.0.1:8787';
 
@@ -34,10 +36,7 @@ describe('Function: request-approval handler', () => {
     home = aTwinHome();
     store = new SqliteApprovalStore(home.db);
     mailer = new OutboxMailer({ home: home.dir, smtpUrl: '' });
-    logs = [];
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(' ')));
-    }
+    logs = captureOutput();
   });
   afterEach(() => {
     jest.restoreAllMocks();
@@ -45,7 +44,7 @@ describe('Function: request-approval handler', () => {
   });
 
   const newHandler = (bytes = (n: number) => randomBytes(n)) =>
-    createHandler({ store: () => store, mailer: () => mailer, baseUrl: () => `${BASE}/`, now: () => T0, randomBytes: bytes });
+    createHandler({ store: () => store, mailer: () => mailer, baseUrl: () => `${BASE}/`, now: () => T0, randomBytes: bytes, logger: aLoudLogger() });
 
   it('stores the request under the hash of a random id and mails a link carrying the id', async () => {
     // Prepare

@@ -6,6 +6,7 @@ import { GetParameterCommand, ParameterAlreadyExists, PutParameterCommand, SSMCl
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { createHandler, type CfnResponse } from '../../functions/seed-parameters';
 import { SsmParameterStore } from '../../src/adapters/aws';
 import { DEFAULT_PARAMETERS, parameterName, type ParameterKey } from '../../src/core/run-config';
@@ -33,7 +34,7 @@ function setUp() {
     parameterStore: () => new SsmParameterStore({ client: new SSMClient({ region: 'us-east-1' }) }),
     parameterPath: () => PATH,
     respond: async (url, response) => void responses.push({ url, response }),
-    log: () => undefined,
+    logger: new Logger({ logLevel: 'SILENT' }),
   });
   const invoke = (type: 'Create' | 'Update' | 'Delete') => handler(eventOf(type), {} as Context);
   return { responses, invoke };

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { AddressInfo } from 'node:net';
 import { approvalIdFrom, hashApprovalId } from '../../../src/core/approval';
 import type { TaskCallbacks } from '../../../src/ports/task-callbacks';
@@ -41,7 +42,7 @@ describe('Function: approvalRoutes', () => {
       sendTaskFailure: async (_token, error) => void sent.push(error),
     };
     sent.length = 0;
-    const handler = createHandler({ store: () => store, callbacks: () => callbacks, objectStore: () => objectStore, now: () => T0, log: () => {} });
+    const handler = createHandler({ store: () => store, callbacks: () => callbacks, objectStore: () => objectStore, now: () => T0, logger: new Logger({ logLevel: 'SILENT' }) });
     server = serve(approvalRoutes(handler));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

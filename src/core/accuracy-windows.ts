@@ -1,0 +1,77 @@
+/**
+ * What a monitoring check scores: the last `windows × 30` known minutes before its time, each window
+ * forecast from the `historyMinutes` before it, the windows' losses pooled. And why a check cannot
+ * score (stale data): ingestion stalled, a window with too few actuals, a window with nothing before it.
+ */
+import { PREDICTION_LENGTH, toDeepArLine, type DeepArLine } from './deepar-channels';
+import { ValidationError } from './errors';
+import { scoreForecast, type DeepArForecast } from './evaluation';
+import { MINUTE_MS, formatMinute } from './feature-record';
+import { DEFAULT_QUANTILES, meanWeightedQuantileLoss, rmse } from './metrics';
+import { MAX_DATA_AGE_MINUTES, isStale } from './monitoring-policy';
+
+/** Each window is one forecast horizon. */
+export const WINDOW_MINUTES = PREDICTION_LENGTH;
+
+export interface WindowSpec {
+  /** Windows of 30 minutes, the latest ending at the last closed minute before the check's time. */
+  windows: number;
+  /** Minutes before each window given to the forecaster as its conditioning range. */
+  historyMinutes: number;
+}
+
+/** The minutes a check reads (epoch ms, half-open): the first window's history to the last closed minute. */
+export function measuredRange(asOf: Date, spec: WindowSpec): { from: number; to: number } {
+  const to = Math.floor(asOf.getTime() / MINUTE_MS) * MINUTE_MS;
+  return { from: to - (spec.windows * WINDOW_MINUTES + spec.historyMinutes) * MINUTE_MS, to };
+}
+
+/** Why the data is stale because ingestion stalled (the latest stored minute is too old), or undefined. */
+export function stalledIngestion(latest: Date | undefined, asOf: Date, range: { from: number; to: number }): string | undefined {
+  if (!isStale(latest, asOf, MAX_DATA_AGE_MINUTES)) return undefined;
+  return latest
+    ? `the latest stored minute is ${formatMinute(latest)}, ${Math.floor((asOf.getTime() - latest.getTime()) / MINUTE_MS)} minutes before ${asOf.toISOString()}: is ingestion stalled?`
+    : `no feature record between ${formatMinute(range.from)} and ${formatMinute(range.to)}: is ingestion stalled?`;
+}
+
+export type Windows = { instances: DeepArLine[]; actuals: number[][] } | { stale: string };
+
+/** Cuts the per-minute values read from `from` into the forecaster's instances and the actuals they are scored against. */
+export function cutWindows(values: readonly number[], from: number, spec: WindowSpec): Windows {
+  const instances: DeepArLine[] = [];
+  const actuals: number[][] = [];
+  for (let w = 0; w < spec.windows; w++) {
+    const offset = spec.historyMinutes + w * WINDOW_MINUTES;
+    const windowStart = from + offset * MINUTE_MS;
+    const actual = values.slice(offset, offset + WINDOW_MINUTES);
+    const context = values.slice(offset - spec.historyMinutes, offset);
+    const observed = actual.filter(Number.isFinite).length;
+    if (observed < Math.ceil(WINDOW_MINUTES / 2)) {
+      return { stale: `only ${observed} of the ${WINDOW_MINUTES} minutes from ${formatMinute(windowStart)} were observed: too few to score a forecast against` };
+    }
+    if (!context.some(Number.isFinite)) {
+      return { stale: `none of the ${spec.historyMinutes} minutes before ${formatMinute(windowStart)} was observed: nothing to forecast from` };
+    }
+    instances.push(toDeepArLine(windowStart - spec.historyMinutes * MINUTE_MS, context));
+    actuals.push(actual);
+  }
+  return { instances, actuals };
+}
+
+/** Throws a ValidationError unless the answer holds one complete forecast per window. */
+export function checkForecasts(actuals: readonly number[][], forecasts: unknown): asserts forecasts is DeepArForecast[] {
+  if (!Array.isArray(forecasts) || forecasts.length !== actuals.length) {
+    throw new ValidationError(`the endpoint answered ${Array.isArray(forecasts) ? forecasts.length : 'no'} forecasts for ${actuals.length} instances`);
+  }
+  forecasts.forEach((forecast, w) => scoreForecast(actuals[w], forecast, `forecast of window ${w + 1}`));
+}
+
+/** The windows' mean wQuantileLoss and RMSE pooled over every scored minute (not an average of windows). */
+export function poolScores(actuals: readonly number[][], forecasts: readonly DeepArForecast[]): { loss: number; rmse: number } {
+  const scored = forecasts.map((forecast, w) => ({
+    actual: actuals[w],
+    point: forecast.mean,
+    quantiles: new Map(DEFAULT_QUANTILES.map((tau) => [tau, forecast.quantiles[String(tau)]])),
+  }));
+  return { loss: meanWeightedQuantileLoss(scored).mean, rmse: rmse(scored) };
+}

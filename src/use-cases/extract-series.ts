@@ -1,0 +1,68 @@
+/**
+ * Extract the series: reads the feature group's window before `asOf`, cleans it into a per-minute
+ * series, holds out the last `predictionLength` points, and writes DeepAR's `train` and `test`
+ * channels, the transform input and the held-out actuals. Returns where they are, and what the cleaning found.
+ */
+import { buildDeepArChannels } from '../core/deepar-channels';
+import { InsufficientDataError } from '../core/errors';
+import { MINUTE_MS, formatMinute } from '../core/feature-record';
+import { buildSeries } from '../core/series';
+import type { FeatureStore } from '../ports/feature-store';
+import type { ObjectStore } from '../ports/object-store';
+
+export interface ExtractSeriesDeps {
+  featureStore: FeatureStore;
+  objectStore: ObjectStore;
+}
+
+export interface ExtractSeriesInput {
+  asOf: Date;
+  windowDays: number;
+  predictionLength: number;
+  minValidPoints: number;
+  /** `s3://bucket/training/<job>`: every file of the run goes under it. */
+  dataPrefix: string;
+}
+
+export async function extractSeries(deps: ExtractSeriesDeps, input: ExtractSeriesInput) {
+  // The window ends at the last closed minute before asOf.
+  const to = Math.floor(input.asOf.getTime() / MINUTE_MS) * MINUTE_MS;
+  const from = to - Math.round(input.windowDays * 24 * 60) * MINUTE_MS;
+  const records = await deps.featureStore.getRecords({ from: new Date(from), to: new Date(to) });
+  const series = buildSeries(records, { from: new Date(from), to: new Date(to), minValidPoints: input.minValidPoints });
+  const channels = buildDeepArChannels(series, { predictionLength: input.predictionLength, minTrainPoints: input.minValidPoints - input.predictionLength });
+  const observedInHoldout = channels.holdout.values.filter(Number.isFinite).length;
+  const neededInHoldout = Math.ceil(input.predictionLength / 2);
+  if (observedInHoldout < neededInHoldout) {
+    throw new InsufficientDataError(
+      `only ${observedInHoldout} of the last ${input.predictionLength} minutes before ${formatMinute(to)} were observed: ` +
+        'is ingestion stalled? A forecast cannot be scored against missing minutes',
+      observedInHoldout,
+      neededInHoldout,
+    );
+  }
+  const p = `${input.dataPrefix}/data`;
+  await Promise.all([
+    deps.objectStore.put(`${p}/train/train.jsonl`, channels.train, 'application/jsonlines'),
+    deps.objectStore.put(`${p}/test/test.jsonl`, channels.test, 'application/jsonlines'),
+    deps.objectStore.put(`${p}/transform/input.jsonl`, channels.transformInput, 'application/jsonlines'),
+    deps.objectStore.put(`${p}/holdout.json`, JSON.stringify({ start: channels.holdout.start, values: channels.holdout.values.map((v) => (Number.isFinite(v) ? v : null)) }), 'application/json'),
+  ]);
+  return {
+    trainUri: `${p}/train/`,
+    testUri: `${p}/test/`,
+    transformInputUri: `${p}/transform/`,
+    trainFileUri: `${p}/train/train.jsonl`,
+    holdoutUri: `${p}/holdout.json`,
+    forecastPrefix: `${input.dataPrefix}/forecast/`,
+    forecastUri: `${input.dataPrefix}/forecast/input.jsonl.out`,
+    reportUri: `${input.dataPrefix}/evaluation.json`,
+    window: { from: formatMinute(from), to: formatMinute(to) },
+    points: series.values.length,
+    validPoints: series.report.validPoints,
+    missingMinutes: series.report.missingMinutes,
+    duplicatesDropped: series.report.duplicatesDropped,
+    invalidRecords: series.report.invalid.length,
+    invalidSample: series.report.invalid.slice(0, 5).map((r) => ({ ...r, value: String(r.value) })),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Measure accuracy: how well one stage's model forecast the fees that actually happened. The check is
+ * always recorded and returned; one that could not measure says why (`stale-data`, `no-endpoint`,
+ * `endpoint-error`) and is not a failure: an unanswered endpoint must not become a retraining storm.
+ */
+import { checkForecasts, cutWindows, measuredRange, poolScores, stalledIngestion, type WindowSpec } from '../core/accuracy-windows';
+import { parseMinute } from '../core/feature-record';
+import { DEFAULT_QUANTILES } from '../core/metrics';
+import type { Stage } from '../core/monitoring-policy';
+import { readRunConfig } from '../core/run-config';
+import { buildSeries } from '../core/series';
+import type { EndpointForecaster, InferenceConfiguration } from '../ports/endpoint-forecaster';
+import type { FeatureStore } from '../ports/feature-store';
+import type { MetricsPublisher } from '../ports/metrics-publisher';
+import type { MonitoringCheck, MonitoringStore } from '../ports/monitoring-store';
+import type { ParameterStore } from '../ports/parameter-store';
+
+export const INFERENCE_CONFIGURATION: InferenceConfiguration = {
+  num_samples: 100,
+  output_types: ['mean', 'quantiles'],
+  quantiles: DEFAULT_QUANTILES.map(String),
+};
+
+export interface MeasureAccuracyDeps {
+  featureStore: FeatureStore;
+  parameterStore: ParameterStore;
+  forecaster: EndpointForecaster;
+  metrics: MetricsPublisher;
+  monitoringStore: MonitoringStore;
+  parameterPath: string;
+  /** Each stage's own endpoint: a stage is never measured through another's. */
+  endpoints: Record<Stage, string>;
+}
+
+export interface MeasureAccuracyInput extends WindowSpec {
+  stage: Stage;
+  asOf: Date;
+}
+
+export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureAccuracyInput): Promise<MonitoringCheck> {
+  const endpoint = deps.endpoints[input.stage];
+  const { threshold } = await readRunConfig(deps.parameterStore, deps.parameterPath);
+  const base = { at: input.asOf.toISOString(), stage: input.stage, threshold, endpoint, windows: input.windows };
+  const record = async (check: MonitoringCheck): Promise<MonitoringCheck> => {
+    await deps.monitoringStore.appendCheck(check);
+    return check;
+  };
+  const stale = (detail: string) => record({ ...base, outcome: 'stale-data', detail });
+
+  const range = measuredRange(input.asOf, input);
+  const records = await deps.featureStore.getRecords({ from: new Date(range.from), to: new Date(range.to) });
+  const minutes = records.map((r) => parseMinute(r.tx_minute)).filter((m): m is number => m !== undefined);
+  const stalled = stalledIngestion(minutes.length ? new Date(Math.max(...minutes)) : undefined, input.asOf, range);
+  if (stalled) return stale(stalled);
+
+  let values: number[];
+  try {
+    values = buildSeries(records, { from: new Date(range.from), to: new Date(range.to) }).values;
+  } catch (error) {
+    return stale(describeError(error));
+  }
+  const windows = cutWindows(values, range.from, input);
+  if ('stale' in windows) return stale(windows.stale);
+
+  let forecasts: unknown;
+  try {
+    forecasts = await deps.forecaster.forecast(endpoint, windows.instances, INFERENCE_CONFIGURATION);
+  } catch (error) {
+    return record({ ...base, outcome: 'endpoint-error', detail: describeError(error) });
+  }
+  if (forecasts === undefined) return record({ ...base, outcome: 'no-endpoint', detail: `no endpoint ${endpoint} is in service` });
+  // An answer that is not one forecast of 30 points per window is the endpoint's failure, not ours to throw.
+  try {
+    checkForecasts(windows.actuals, forecasts);
+  } catch (error) {
+    return record({ ...base, outcome: 'endpoint-error', detail: describeError(error) });
+  }
+
+  const { loss, rmse } = poolScores(windows.actuals, forecasts);
+  if (!Number.isFinite(loss)) return stale('the observed fees of the windows sum to zero: the weighted loss is undefined');
+  const check = await record({ ...base, outcome: 'measured', loss, rmse });
+  await deps.metrics.publishAccuracy({ at: base.at, stage: input.stage, meanWQuantileLoss: loss, threshold, rmse });
+  return check;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : `Error: ${String(error)}`;
+}

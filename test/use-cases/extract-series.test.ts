@@ -1,0 +1,54 @@
+import { range } from '../builders/feature-records';
+import { extractSeries, type ExtractSeriesInput } from '../../src/use-cases/extract-series';
+import { InMemoryObjectStore } from './fakes';
+import { aFeatureStoreWith, minutesAfterT0 } from './mothers';
+
+/** 0.1 day = 144 minutes of records, the last 30 held out. */
+const MINUTES = 144;
+const PREFIX = 's3://artifacts/training/job-1';
+const INPUT: ExtractSeriesInput = { asOf: minutesAfterT0(MINUTES), windowDays: 0.1, predictionLength: 30, minValidPoints: 90, dataPrefix: PREFIX };
+const level = (i: number) => 1000 + 10 * i;
+
+describe('Use case: extractSeries', () => {
+  it('writes the channels and the held-out actuals, and says where they are and what the cleaning found', async () => {
+    // Prepare: one record per minute, a duplicate and two missing minutes.
+    const featureStore = await aFeatureStoreWith(range(MINUTES).filter((i) => i !== 10 && i !== 11), level);
+    await featureStore.putRecords([{ ...featureStore.records[0], event_time: '2025-03-05T00:00:30.000Z' } as never]);
+    const objectStore = new InMemoryObjectStore();
+
+    // Act
+    const result = await extractSeries({ featureStore, objectStore }, INPUT);
+
+    // Assess
+    expect(result).toMatchObject({
+      trainUri: `${PREFIX}/data/train/`,
+      testUri: `${PREFIX}/data/test/`,
+      transformInputUri: `${PREFIX}/data/transform/`,
+      holdoutUri: `${PREFIX}/data/holdout.json`,
+      forecastUri: `${PREFIX}/forecast/input.jsonl.out`,
+      reportUri: `${PREFIX}/evaluation.json`,
+      window: { from: '2025-03-05T00:00:00Z', to: '2025-03-05T02:24:00Z' },
+      points: 144,
+      validPoints: 142,
+      missingMinutes: 2,
+      duplicatesDropped: 1,
+      invalidRecords: 0,
+    });
+    expect(objectStore.json(`${PREFIX}/data/holdout.json`)).toEqual({ start: '2025-03-05 01:54:00', values: range(30, 114).map(level) });
+    const train = objectStore.json(`${PREFIX}/data/train/train.jsonl`) as { start: string; target: unknown[] };
+    expect([train.start, train.target.length, train.target[10]]).toEqual(['2025-03-05 00:00:00', 114, 'NaN']);
+  });
+
+  it('refuses to train when fewer than half the held-out minutes were observed, writing nothing', async () => {
+    // Prepare: 16 of the last 30 minutes are missing.
+    const featureStore = await aFeatureStoreWith(range(MINUTES - 16), level);
+    const objectStore = new InMemoryObjectStore();
+
+    // Act
+    const attempt = extractSeries({ featureStore, objectStore }, INPUT);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'InsufficientDataError', found: 14, needed: 15 });
+    expect(objectStore.objects.size).toBe(0);
+  });
+});

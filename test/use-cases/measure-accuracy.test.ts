@@ -1,0 +1,241 @@
+import { range } from '../builders/feature-records';
+import { measureAccuracy, type MeasureAccuracyInput } from '../../src/use-cases/measure-accuracy';
+import { FakeForecaster, InMemoryMonitoringStore, RecordingMetrics, type Answer } from './fakes';
+import { MINUTE, PARAMETER_PATH, aFeatureStoreWith, aParameterStore, constant, flatForecast, minutesAfterT0 } from './mothers';
+import { T0 } from '../builders/feature-records';
+
+/** 6 h of conditioning history + 2 windows of 30 minutes: minutes 0..419 of the builders' T0. */
+const HISTORY = 360;
+const MINUTES = HISTORY + 60;
+const AS_OF = minutesAfterT0(MINUTES);
+const ENDPOINTS = { staging: 'endpoint-staging', production: 'endpoint-production' };
+
+/** Minute index of a DeepAR `start` ("YYYY-MM-DD HH:MM:SS", UTC) relative to T0. */
+const minuteIndexOf = (start: string) => (Date.parse(`${start.replace(' ', 'T')}Z`) - T0) / MINUTE;
+
+/** Forecasts exactly what happened: every quantile equals the actual fee, so the loss is 0. */
+const perfect =
+  (level: (minute: number) => number): Answer =>
+  (instances) =>
+    instances.map(({ start, target }) => flatForecast(range(30, minuteIndexOf(start) + target.length).map(level)));
+
+async function aMeasurement(options: { minutes?: number[]; level?: (minute: number) => number; answer?: Answer; threshold?: string } = {}) {
+  const deps = {
+    featureStore: await aFeatureStoreWith(options.minutes ?? range(MINUTES), options.level),
+    parameterStore: await aParameterStore(options.threshold ? { threshold: options.threshold } : {}),
+    forecaster: new FakeForecaster(options.answer ?? constant(100)),
+    metrics: new RecordingMetrics(),
+    monitoringStore: new InMemoryMonitoringStore(),
+    parameterPath: PARAMETER_PATH,
+    endpoints: ENDPOINTS,
+  };
+  const measure = (input: Partial<MeasureAccuracyInput> = {}) =>
+    measureAccuracy(deps, { stage: 'production', asOf: AS_OF, windows: 2, historyMinutes: HISTORY, ...input });
+  return { ...deps, measure };
+}
+
+describe('Use case: measureAccuracy', () => {
+  it('measures a loss of 0 for a forecast whose quantiles are what happened, from the minutes before each window', async () => {
+    // Prepare
+    const level = (i: number) => 1000 + 10 * i;
+    const m = await aMeasurement({ level, answer: perfect(level) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check).toEqual({ at: AS_OF.toISOString(), stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'endpoint-production', windows: 2 });
+    expect(m.forecaster.calls.map((c) => c.instances)).toEqual([
+      [
+        { start: '2025-03-05 00:00:00', target: range(HISTORY, 0).map(level) },
+        { start: '2025-03-05 00:30:00', target: range(HISTORY, 30).map(level) },
+      ],
+    ]);
+    expect(m.metrics.published).toEqual([{ at: AS_OF.toISOString(), stage: 'production', meanWQuantileLoss: 0, threshold: 0.5, rmse: 0 }]);
+  });
+
+  it('pools the windows: a constant 80 against fees of 100 then 300 loses (20+220)/(100+300) = 0.6, recorded and published', async () => {
+    // Prepare: below every actual, wQuantileLoss[τ] = 2τ·Σ(y−80)/Σy, whose mean over τ is Σ(y−80)/Σy.
+    // Pooled: (30·20 + 30·220) / (30·100 + 30·300) = 0.6, where averaging the windows would give (0.2 + 0.733)/2.
+    const m = await aMeasurement({ level: (i) => (i < HISTORY + 30 ? 100 : 300), answer: constant(80) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check).toEqual({ at: AS_OF.toISOString(), stage: 'production', outcome: 'measured', loss: expect.closeTo(0.6, 12), rmse: expect.closeTo(Math.sqrt((30 * 20 ** 2 + 30 * 220 ** 2) / 60), 9), threshold: 0.5, endpoint: 'endpoint-production', windows: 2 });
+    expect(m.monitoringStore.checks).toEqual([check]);
+    expect(m.metrics.published).toEqual([{ at: AS_OF.toISOString(), stage: 'production', meanWQuantileLoss: check.loss, threshold: 0.5, rmse: check.rmse }]);
+  });
+
+  it('scores a forecast above the actuals by (1−τ): a constant 150 against fees of 100 loses 0.5, RMSE 50', async () => {
+    // Prepare: wQuantileLoss[τ] = 2(1−τ)·50/100 = 1−τ, whose mean over τ = 0.1…0.9 is 0.5.
+    const m = await aMeasurement({ answer: constant(150) });
+
+    // Act
+    const check = await m.measure({ stage: 'staging' });
+
+    // Assess
+    expect(check.loss).toBeCloseTo(0.5, 12);
+    expect(check.rmse).toBeCloseTo(50, 12);
+  });
+
+  it('asks each stage its own endpoint once, for every window, conditioned on the minutes before it', async () => {
+    // Prepare
+    const m = await aMeasurement();
+
+    // Act
+    await m.measure({ stage: 'staging', windows: 4, historyMinutes: 60 });
+    await m.measure({ stage: 'production' });
+
+    // Assess
+    expect(m.forecaster.calls.map((c) => c.endpointName)).toEqual(['endpoint-staging', 'endpoint-production']);
+    expect(m.forecaster.calls[0].instances.map((i) => [i.start, i.target.length])).toEqual([
+      ['2025-03-05 04:00:00', 60],
+      ['2025-03-05 04:30:00', 60],
+      ['2025-03-05 05:00:00', 60],
+      ['2025-03-05 05:30:00', 60],
+    ]);
+    expect(m.forecaster.calls[0].configuration).toEqual({ num_samples: 100, output_types: ['mean', 'quantiles'], quantiles: ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9'] });
+  });
+
+  it("scores and publishes each stage by its own endpoint's forecast", async () => {
+    // Prepare: production forecasts 80 (loses 0.2 against fees of 100), staging forecasts 100 (loses 0).
+    const m = await aMeasurement({ answer: (instances, name) => constant(name === 'endpoint-production' ? 80 : 100)(instances, name) });
+
+    // Act
+    const staging = await m.measure({ stage: 'staging' });
+    const production = await m.measure({ stage: 'production' });
+
+    // Assess
+    expect(staging).toMatchObject({ stage: 'staging', endpoint: 'endpoint-staging', loss: 0 });
+    expect(production).toMatchObject({ stage: 'production', endpoint: 'endpoint-production', loss: expect.closeTo(0.2, 12) });
+    expect(m.metrics.published.map((p) => [p.stage, p.meanWQuantileLoss])).toEqual([
+      ['staging', 0],
+      ['production', expect.closeTo(0.2, 12)],
+    ]);
+  });
+
+  it('reads the threshold at run time', async () => {
+    // Prepare
+    const m = await aMeasurement({ threshold: '0.15' });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check.threshold).toBe(0.15);
+    expect(m.metrics.published[0].threshold).toBe(0.15);
+  });
+
+  it('records stale-data, asking no endpoint and publishing nothing, when the latest minute is 11 minutes old', async () => {
+    // Prepare: the latest stored minute starts at 06:49, 11 minutes before 07:00 (more than the 10 allowed).
+    const m = await aMeasurement({ minutes: range(MINUTES - 10) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check).toMatchObject({ outcome: 'stale-data', detail: 'the latest stored minute is 2025-03-05T06:49:00Z, 11 minutes before 2025-03-05T07:00:00.000Z: is ingestion stalled?' });
+    expect(m.forecaster.calls).toEqual([]);
+    expect(m.metrics.published).toEqual([]);
+    expect(m.monitoringStore.checks).toEqual([check]);
+  });
+
+  it('is not stale when the latest minute is exactly 10 minutes old', async () => {
+    // Prepare: the latest minute is 410, the check is for minute 420.
+    const m = await aMeasurement({ minutes: range(MINUTES - 9) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check.outcome).toBe('measured');
+  });
+
+  it('records stale-data when there is no record at all', async () => {
+    // Prepare
+    const m = await aMeasurement({ minutes: [] });
+
+    // Act
+    const check = await m.measure({ stage: 'staging' });
+
+    // Assess
+    expect(check).toMatchObject({ outcome: 'stale-data', detail: 'no feature record between 2025-03-05T00:00:00Z and 2025-03-05T07:00:00Z: is ingestion stalled?' });
+  });
+
+  it('skips missing actuals: 15 of 30 observed minutes still measure, on the observed ones only', async () => {
+    // Prepare: minutes 360..374 of the first window are missing; a constant 80 against 100 loses Σ(y−80)/Σy = 0.2.
+    const m = await aMeasurement({ minutes: range(MINUTES).filter((i) => i < HISTORY || i >= HISTORY + 15), answer: constant(80) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check.outcome).toBe('measured');
+    expect(check.loss).toBeCloseTo(0.2, 12);
+  });
+
+  it('records stale-data when a window has fewer than half its actuals', async () => {
+    // Prepare: 16 minutes of the first window are missing, 14 observed.
+    const m = await aMeasurement({ minutes: range(MINUTES).filter((i) => i < HISTORY || i >= HISTORY + 16) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check).toMatchObject({ outcome: 'stale-data', detail: 'only 14 of the 30 minutes from 2025-03-05T06:00:00Z were observed: too few to score a forecast against' });
+    expect(m.forecaster.calls).toEqual([]);
+  });
+
+  it('records stale-data when none of the minutes before a window was observed', async () => {
+    // Prepare: a history of 30 minutes before the first window (minutes 360..389), all missing.
+    const m = await aMeasurement({ minutes: range(MINUTES).filter((i) => i < 360 || i >= 390) });
+
+    // Act
+    const check = await m.measure({ windows: 1, historyMinutes: 30 });
+
+    // Assess
+    expect(check).toMatchObject({ outcome: 'stale-data', detail: 'none of the 30 minutes before 2025-03-05T06:30:00Z was observed: nothing to forecast from' });
+    expect(m.forecaster.calls).toEqual([]);
+  });
+
+  it('records no-endpoint when no endpoint serves in that stage', async () => {
+    // Prepare
+    const m = await aMeasurement({ answer: () => undefined });
+
+    // Act
+    const check = await m.measure({ stage: 'staging' });
+
+    // Assess
+    expect(check).toEqual({ at: AS_OF.toISOString(), stage: 'staging', outcome: 'no-endpoint', threshold: 0.5, endpoint: 'endpoint-staging', windows: 2, detail: 'no endpoint endpoint-staging is in service' });
+    expect(m.metrics.published).toEqual([]);
+  });
+
+  it("records an endpoint's error by name and message instead of throwing", async () => {
+    // Prepare
+    const m = await aMeasurement({
+      answer: () => {
+        throw Object.assign(new Error('Received server error (500) from primary'), { name: 'ModelError' });
+      },
+    });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check).toMatchObject({ outcome: 'endpoint-error', detail: 'ModelError: Received server error (500) from primary' });
+    expect(m.monitoringStore.checks).toEqual([check]);
+  });
+
+  it('records endpoint-error when the answer does not hold one forecast per window', async () => {
+    // Prepare
+    const m = await aMeasurement({ answer: (instances, name) => constant(100)(instances.slice(1), name) });
+
+    // Act
+    const check = await m.measure();
+
+    // Assess
+    expect(check).toMatchObject({ outcome: 'endpoint-error', detail: 'ValidationError: the endpoint answered 1 forecasts for 2 instances' });
+  });
+});
