@@ -16,10 +16,11 @@ import { backtest, type BacktestResult } from '../../src/deepar/backtest';
 import { readTimeSeries } from '../../src/deepar/csv';
 import { parseFrequency } from '../../src/deepar/frequency';
 import { regularize } from '../../src/deepar/grid';
+import { PipelineError } from '../../src/core/errors';
 
 /** A command-line option of `mlops backtest` is unusable (bad number, frequency or file). */
-export class BacktestOptionError extends Error {
-  override name = 'BacktestOptionError' as const;
+export class BacktestOptionError extends PipelineError {
+  override readonly name = 'BacktestOptionError' as const;
 }
 
 export interface BacktestCommandOptions {

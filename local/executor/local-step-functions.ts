@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type Database from 'better-sqlite3';
 import { loadRawDefinition, resolveReferences, taskStates, type Definition, type Json, type ReferenceResolver } from './definitions';
+import { StepFunctionsApiError } from './errors';
 import { TASK_TOKEN_PLACEHOLDER } from './task-tokens';
 import { ExecutionStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent } from './execution-store';
 
@@ -75,7 +76,7 @@ export class LocalStepFunctions {
 
   private machineName(stateMachineArn: string): string {
     const prefix = this.stateMachineArn('');
-    if (!stateMachineArn.startsWith(prefix)) throw namedError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    if (!stateMachineArn.startsWith(prefix)) throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     return stateMachineArn.slice(prefix.length);
   }
 
@@ -84,9 +85,9 @@ export class LocalStepFunctions {
     const machine = this.machineName(params.stateMachineArn);
     const definition = this.definition(machine);
     const name = params.name ?? `${machine}-${this.now().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw namedError('InvalidName', `Invalid Name: '${name}'`);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
     const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${this.options.service}-${this.options.stage}-${machine}:${name}`;
-    if (this.store.get(executionArn)) throw namedError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    if (this.store.get(executionArn)) throw new StepFunctionsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     const input = params.input ?? {};
     const startDate = this.now().toISOString();
     this.store.insert({ executionArn, stateMachineArn: params.stateMachineArn, name, status: 'RUNNING', startDate, input });
@@ -177,7 +178,7 @@ export class LocalStepFunctions {
     const running = this.running.get(executionArn);
     if (running) return running;
     const record = this.store.get(executionArn);
-    if (!record) throw namedError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (!record) throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return record;
   }
 
@@ -188,7 +189,7 @@ export class LocalStepFunctions {
 
   describeExecution(executionArn: string): ExecutionRecord {
     const record = this.store.get(executionArn);
-    if (!record) throw namedError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (!record) throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return record;
   }
 
@@ -235,11 +236,4 @@ export function forLocalRuntime(definition: Definition): Definition {
   };
   visit(copy);
   return copy;
-}
-
-/** An error whose `name` is the one AWS gives it, so Retry/Catch and callers match it. */
-export function namedError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
 }
