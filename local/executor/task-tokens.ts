@@ -33,9 +33,6 @@ export class LocalTaskTokens implements TaskCallbacks {
     private readonly pollMs = 500,
   ) {
     this.events.setMaxListeners(0);
-    db.exec(`CREATE TABLE IF NOT EXISTS sfn_task_tokens (
-      token TEXT PRIMARY KEY, execution_arn TEXT NOT NULL, state_name TEXT NOT NULL, status TEXT NOT NULL,
-      output TEXT, error TEXT, cause TEXT, created_at TEXT NOT NULL, settled_at TEXT)`);
   }
 
   /** Stops every wait (the twin is closing). */

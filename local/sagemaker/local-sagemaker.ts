@@ -24,7 +24,6 @@ import { type ModelLoader, Endpoints } from './endpoints';
 import { invalid } from './errors';
 import { type ApprovalChange, ModelRegistry } from './model-registry';
 import { Models } from './models';
-import { migrate } from './schema';
 import { type Trainer, TrainingJobs } from './training-jobs';
 import { TransformJobs } from './transform-jobs';
 import { requireObject } from './validation';
@@ -68,7 +67,6 @@ export class LocalSageMaker {
   readonly recovered: { trainingJobs: string[]; transformJobs: string[]; endpoints: string[] };
 
   constructor(opts: LocalSageMakerOptions) {
-    migrate(opts.db);
     mkdirSync(opts.workDir, { recursive: true });
     this.region = opts.region ?? 'local';
     this.accountId = opts.accountId ?? '000000000000';
