@@ -4,11 +4,11 @@
  * so `mlops executions` and the guard's ListExecutions see them.
  */
 import './polyfills';
-import { randomBytes } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type Database from 'better-sqlite3';
 import { loadRawDefinition, resolveReferences, taskStates, type Definition, type Json, type ReferenceResolver } from './definitions';
 import { StepFunctionsApiError } from './errors';
+import { executionName } from './execution-names';
 import { TASK_TOKEN_PLACEHOLDER } from './task-tokens';
 import { ExecutionStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent } from './execution-store';
 
@@ -36,6 +36,7 @@ export interface LocalStepFunctionsOptions {
 }
 
 export class LocalStepFunctions {
+  /** The executions table. Only this module writes it; the twin's views read `executionRecords`. */
   readonly store: ExecutionStore;
   private readonly region: string;
   private readonly accountId: string;
@@ -48,7 +49,11 @@ export class LocalStepFunctions {
     this.region = options.region ?? 'local';
     this.accountId = options.accountId ?? '000000000000';
     this.store = new ExecutionStore(options.db);
-    this.store.abortOrphans(this.now());
+  }
+
+  /** Marks ABORTED the executions a twin process that has stopped left RUNNING; returns their ARNs. */
+  recover(): string[] {
+    return this.store.abortOrphans(this.now());
   }
 
   private now(): Date {
@@ -84,7 +89,7 @@ export class LocalStepFunctions {
   startExecution(params: { stateMachineArn: string; input?: Json; name?: string }): { executionArn: string; startDate: string; done: Promise<ExecutionRecord> } {
     const machine = this.machineName(params.stateMachineArn);
     const definition = this.definition(machine);
-    const name = params.name ?? `${machine}-${this.now().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+    const name = params.name ?? executionName(machine, this.now());
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
     const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${this.options.service}-${this.options.stage}-${machine}:${name}`;
     if (this.store.get(executionArn)) throw new StepFunctionsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
@@ -207,6 +212,11 @@ export class LocalStepFunctions {
         ...(e.stopDate ? { stopDate: e.stopDate } : {}),
       })),
     };
+  }
+
+  /** Not a Step Functions action: executions newest first, with input, output and outcome, for the twin's views. */
+  executionRecords(filter: { stateMachineArn?: string; status?: ExecutionStatus; limit?: number } = {}): ExecutionRecord[] {
+    return this.store.list(filter);
   }
 
   history(executionArn: string): HistoryEvent[] {

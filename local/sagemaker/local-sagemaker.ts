@@ -63,8 +63,6 @@ export class LocalSageMaker {
   private readonly registry: ModelRegistry;
   private readonly endpoints: Endpoints;
   private readonly beforeCall?: LocalSageMakerOptions['beforeCall'];
-  /** Jobs failed at start-up because the twin stopped while they ran. */
-  readonly recovered: { trainingJobs: string[]; transformJobs: string[]; endpoints: string[] };
 
   constructor(opts: LocalSageMakerOptions) {
     mkdirSync(opts.workDir, { recursive: true });
@@ -85,7 +83,14 @@ export class LocalSageMaker {
     this.transforms = new TransformJobs(this.context, this.models, opts.seed ?? 0);
     this.registry = new ModelRegistry(this.context);
     this.endpoints = new Endpoints(this.context, this.models, opts.modelLoader ?? loadPredictor, opts.seed ?? 0);
-    this.recovered = { trainingJobs: this.training.recover(), transformJobs: this.transforms.recover(), endpoints: this.endpoints.recover() };
+  }
+
+  /**
+   * Not a SageMaker action: fails the jobs (and endpoint deployments) a twin that has stopped left running,
+   * and names them. Opening a LocalSageMaker changes nothing; `mlops up` runs this once it starts.
+   */
+  recover(): { trainingJobs: string[]; transformJobs: string[]; endpoints: string[] } {
+    return { trainingJobs: this.training.recover(), transformJobs: this.transforms.recover(), endpoints: this.endpoints.recover() };
   }
 
   // Training jobs
