@@ -20,9 +20,12 @@ import { mkdirSync } from 'node:fs';
 import type { FsObjectStore } from '../adapters/fs-object-store';
 import { loadPredictor, runInWorker, type TrainingProgress } from '../../src/deepar';
 import { createContext, type LocalSageMakerEvent } from './context';
-import { type ModelLoader, Endpoints } from './endpoints';
+import { EndpointConfigs } from './endpoint-configs';
+import { EndpointRuntime } from './endpoint-runtime';
+import { Endpoints } from './endpoints';
 import { invalid } from './errors';
 import { type ApprovalChange, ModelRegistry } from './model-registry';
+import { ModelHost, type ModelLoader } from './model-host';
 import { Models } from './models';
 import { type Trainer, TrainingJobs } from './training-jobs';
 import { TransformJobs } from './transform-jobs';
@@ -61,7 +64,9 @@ export class LocalSageMaker {
   private readonly models: Models;
   private readonly transforms: TransformJobs;
   private readonly registry: ModelRegistry;
+  private readonly endpointConfigs: EndpointConfigs;
   private readonly endpoints: Endpoints;
+  private readonly runtime: EndpointRuntime;
   private readonly beforeCall?: LocalSageMakerOptions['beforeCall'];
 
   constructor(opts: LocalSageMakerOptions) {
@@ -80,9 +85,13 @@ export class LocalSageMaker {
       numBatchesPerEpoch: opts.numBatchesPerEpoch,
     });
     this.models = new Models(this.context);
-    this.transforms = new TransformJobs(this.context, this.models, opts.seed ?? 0);
+    // Batch transform loads with DeepAR's own loader: the injected one rehearses an endpoint deployment that
+    // fails to load, while the same model's transform (in the training before it) succeeds.
+    this.transforms = new TransformJobs(this.context, this.models, new ModelHost(this.context, loadPredictor), opts.seed ?? 0);
     this.registry = new ModelRegistry(this.context);
-    this.endpoints = new Endpoints(this.context, this.models, opts.modelLoader ?? loadPredictor, opts.seed ?? 0);
+    this.endpointConfigs = new EndpointConfigs(this.context, this.models);
+    this.runtime = new EndpointRuntime(this.context, new ModelHost(this.context, opts.modelLoader ?? loadPredictor), opts.seed ?? 0);
+    this.endpoints = new Endpoints(this.context, this.endpointConfigs, this.runtime);
   }
 
   /**
@@ -167,13 +176,13 @@ export class LocalSageMaker {
 
   // Endpoint configs and endpoints
   async createEndpointConfig(req: CreateEndpointConfigInput): Promise<CreateEndpointConfigOutput> {
-    return this.endpoints.createConfig(req);
+    return this.endpointConfigs.create(req);
   }
   async describeEndpointConfig(req: DescribeEndpointConfigInput): Promise<DescribeEndpointConfigOutput> {
-    return this.endpoints.describeConfig(req);
+    return this.endpointConfigs.describe(req);
   }
   async deleteEndpointConfig(req: DeleteEndpointConfigInput): Promise<Record<string, never>> {
-    return this.endpoints.deleteConfig(req);
+    return this.endpointConfigs.delete(req);
   }
   async createEndpoint(req: CreateEndpointInput): Promise<CreateEndpointOutput> {
     return this.endpoints.create(req);
@@ -199,7 +208,7 @@ export class LocalSageMaker {
    * ValidationError (unknown endpoint), ModelError (bad body, naming the field), ServiceUnavailable (not in service).
    */
   invokeEndpoint(endpointName: string, body: unknown): Promise<{ predictions: unknown[] }> {
-    return this.endpoints.invoke(endpointName, body);
+    return this.runtime.invoke(endpointName, body);
   }
 
   /** SDK action names in camelCase (`createTrainingJob`, `describeModelPackage`, ...) → the methods above. */

@@ -4,7 +4,7 @@
  */
 import { FsObjectStore } from '../../../local/adapters/fs-object-store';
 import type { LocalSageMaker } from '../../../local/sagemaker';
-import type { ModelLoader } from '../../../local/sagemaker/endpoints';
+import type { ModelLoader } from '../../../local/sagemaker/model-host';
 import { ORPHAN_FAILURE_REASON } from '../../../local/sagemaker';
 import { loadPredictor } from '../../../src/deepar';
 import { aTwinHome } from '../../builders/twin-home';
