@@ -20,14 +20,19 @@ export interface Recovery {
   endpoints: string[];
   /** ARNs of the executions marked ABORTED. */
   executions: string[];
+  /** How many task tokens of executions that no longer run were closed. */
+  taskTokens: number;
 }
 
 /**
  * Ends what a twin process that has stopped left running: its SageMaker jobs and endpoint deployments
- * fail, its executions are aborted. What a live process (another `mlops` command) runs is left alone.
+ * fail, its executions are aborted and their task tokens closed. What a live process (another `mlops`
+ * command) runs is left alone.
  */
 export function recoverOrphans(pipeline: Pipeline): Recovery {
-  return { ...pipeline.sageMaker.recover(), executions: pipeline.stepFunctions.recover() };
+  const jobs = pipeline.sageMaker.recover();
+  const executions = pipeline.stepFunctions.recover();
+  return { ...jobs, executions, taskTokens: pipeline.taskTokens.recover() };
 }
 
 /** At `mlops up`: orphans ended, then the deployments they interrupted asked again of their approvers. */

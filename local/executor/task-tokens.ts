@@ -35,6 +35,20 @@ export class LocalTaskTokens implements TaskCallbacks {
     this.events.setMaxListeners(0);
   }
 
+  /**
+   * Tokens still waiting for an execution that no longer runs (a twin stopped while it waited): settled as
+   * timed out, so a late SendTaskSuccess hears TaskTimedOut, as AWS answers for a closed task. Run after the
+   * executions' own recovery; returns how many.
+   */
+  recover(): number {
+    return this.db
+      .prepare(
+        `UPDATE sfn_task_tokens SET status = 'timed_out', settled_at = ?
+         WHERE status = 'waiting' AND execution_arn IN (SELECT execution_arn FROM sfn_executions WHERE status != 'RUNNING')`,
+      )
+      .run(new Date().toISOString()).changes;
+  }
+
   /** Stops every wait (the twin is closing). */
   close(): void {
     for (const stop of [...this.stops]) stop();

@@ -16,13 +16,14 @@ function contents(db: Database.Database): Record<string, unknown[]> {
   return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]));
 }
 
-/** A home a twin used, then died in while a training execution and its training job ran. */
-async function aHomeLeftByADeadTwin(dir: string): Promise<{ executionArn: string }> {
+/** A home a twin used, then died in while a training execution and its training job ran, and a deployment waited for its approvers. */
+async function aHomeLeftByADeadTwin(dir: string): Promise<{ executionArn: string; waiting: string }> {
   const twin = openTwin(dir);
   const pipeline = await createPipeline(twin, { timeScale: 0 });
   await provision(twin, pipeline);
   const executionArn = `${pipeline.stepFunctions.stateMachineArn('training').replace(':stateMachine:', ':execution:')}:training-20250305T0000-abcdef`;
   new ExecutionStore(twin.home.db).insert({ executionArn, stateMachineArn: pipeline.stepFunctions.stateMachineArn('training'), name: 'training-20250305T0000-abcdef', status: 'RUNNING', startDate: T, input: {} });
+  const waiting = pipeline.taskTokens.issue(executionArn, 'WaitForStagingApproval');
   twin.home.db.prepare(`UPDATE sfn_executions SET owner_pid = ?`).run(DEAD_PID);
   twin.home.db
     .prepare(`INSERT INTO sagemaker_training_jobs (name, arn, status, secondary_status, request, transitions, owner, creation_time, last_modified_time)
@@ -30,7 +31,7 @@ async function aHomeLeftByADeadTwin(dir: string): Promise<{ executionArn: string
     .run(JSON.stringify([{ Status: 'Training', StartTime: T }]), `${DEAD_PID}:gone`, T, T);
   pipeline.close();
   twin.close();
-  return { executionArn };
+  return { executionArn, waiting };
 }
 
 describe('Function: recover', () => {
@@ -42,7 +43,7 @@ describe('Function: recover', () => {
 
   it('opening the twin and its pipeline changes nothing; recover() then ends what the dead twin left running', async () => {
     // Prepare
-    const { executionArn } = await aHomeLeftByADeadTwin(dir);
+    const { executionArn, waiting } = await aHomeLeftByADeadTwin(dir);
     const before = openTwin(dir);
     const left = contents(before.home.db);
     before.close();
@@ -56,8 +57,9 @@ describe('Function: recover', () => {
 
       // Assess
       expect(afterOpening).toEqual(left);
-      expect(recovered).toEqual({ trainingJobs: ['orphan-job'], transformJobs: [], endpoints: [], executions: [executionArn], resumedDeployments: [] });
+      expect(recovered).toEqual({ trainingJobs: ['orphan-job'], transformJobs: [], endpoints: [], executions: [executionArn], taskTokens: 1, resumedDeployments: [] });
       expect(pipeline.stepFunctions.describeExecution(executionArn)).toMatchObject({ status: 'ABORTED', error: 'States.Aborted' });
+      await expect(pipeline.taskTokens.sendTaskSuccess(waiting, {})).rejects.toMatchObject({ name: 'TaskNoLongerWaitingError', message: expect.stringContaining('TaskTimedOut') });
       expect(twin.home.db.prepare(`SELECT status, failure_reason FROM sagemaker_training_jobs`).get()).toEqual({
         status: 'Failed', failure_reason: 'the local twin stopped while the job ran',
       });
