@@ -1,12 +1,15 @@
 import type Database from 'better-sqlite3';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ExecutionStore } from '../../local/executor/execution-store';
 import { createPipeline } from '../../local/pipeline';
 import { provision, recover } from '../../local/recovery';
 import { openTwin } from '../../local/twin';
 
+const MLOPS = join(__dirname, '..', '..', 'bin', 'mlops');
 const DEAD_PID = 4194999; // above Linux's pid_max: no process has it
 const T = '2025-03-05T00:00:00.000Z';
 
@@ -67,5 +70,23 @@ describe('Function: recover', () => {
       pipeline.close();
       twin.close();
     }
+  });
+
+  it('the read-only commands (status, executions, approvals) change nothing in a home a dead twin left', async () => {
+    // Prepare
+    await aHomeLeftByADeadTwin(dir);
+    const read = () => {
+      const twin = openTwin(dir);
+      const rows = contents(twin.home.db);
+      twin.close();
+      return rows;
+    };
+    const left = read();
+
+    // Act
+    for (const command of ['status', 'executions', 'approvals']) await promisify(execFile)('node', [MLOPS, command, '--home', dir]);
+
+    // Assess
+    expect(read()).toEqual(left);
   });
 });
