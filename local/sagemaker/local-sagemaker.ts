@@ -235,7 +235,7 @@ export class LocalSageMaker {
 
   /**
    * Detaches this instance: running jobs stop writing (their workers end on their own), waiters see no more
-   * changes, and the next instance on the same file fails the jobs that were left InProgress.
+   * changes, and a later instance's `recover()` fails the jobs that were left InProgress.
    */
   close(): void {
     this.context.close();
