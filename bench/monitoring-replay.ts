@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { loadMempoolHistory } from '../local/ingestion/mempool-history';
 import { IngestionReplay } from '../local/ingestion/replay';
 import { createPipeline } from '../local/pipeline';
+import { provision } from '../local/recovery';
 import { openTwin } from '../local/twin';
 import { DEFAULT_HYPERPARAMETERS } from '../src/core/run-config';
 
@@ -36,6 +37,7 @@ async function replay(retrain: boolean): Promise<{ hours: HourResult[]; retraini
   await ingestion.backfill(start);
   let now = start;
   const pipeline = await createPipeline(twin, { timeScale: 0, autoApprove: true, now: () => new Date(now) });
+  await provision(twin, pipeline);
   const path = pipeline.settings.PARAMETER_PATH;
   await twin.parameterStore.put(`${path}/training/hyperparameters`, JSON.stringify({ ...DEFAULT_HYPERPARAMETERS, epochs: String(EPOCHS) }), { overwrite: true });
   // Never retrained: monitoring still measures, but K is out of reach.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadMempoolHistory } from '../local/ingestion/mempool-history';
 import { IngestionReplay } from '../local/ingestion/replay';
 import { createPipeline } from '../local/pipeline';
+import { provision } from '../local/recovery';
 import { openTwin } from '../local/twin';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
@@ -35,6 +36,7 @@ async function once(): Promise<{ total: number; byState: Map<string, number>; st
   await replay.backfill(asOf);
   let epochs = 0;
   const pipeline = await createPipeline(twin, { timeScale: 1, print: (line) => line.includes('epoch') && epochs++ });
+  await provision(twin, pipeline);
   const started = Date.now();
   const { executionArn, done } = pipeline.startTraining({ asOf: new Date(asOf), reason: 'benchmark' });
   const execution = await done;

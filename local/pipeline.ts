@@ -1,20 +1,22 @@
 /**
- * The twin's pipeline: local Step Functions running the project's definitions, with their Tasks
- * resolved to the same Lambda handlers (local adapters), the local SageMaker, and local SNS.
+ * The twin's composition root: local Step Functions running the project's definitions, with their Tasks
+ * resolved to the same Lambda handlers (local adapters), the local SageMaker, and local SNS. It only wires:
+ * building a pipeline writes nothing to the home (local/recovery.ts holds the steps that do).
  */
 import { join } from 'node:path';
-import { seedDefaultParameters } from '../src/core/seed-parameters';
 import { LocalEndpointForecaster } from './adapters/local-endpoint-forecaster';
 import { OutboxMailer } from './adapters/outbox-mailer';
 import { SqliteApprovalStore } from './adapters/sqlite-approval-store';
 import { SqliteMetricsPublisher } from './adapters/sqlite-metrics-publisher';
 import { SqliteMonitoringStore } from './adapters/sqlite-monitoring-store';
-import { approveFromMail, linkIdFrom } from './auto-approve';
-import type { Json } from './executor/definitions';
-import type { LocalLambda } from './executor/task-resolver';
+import { approvalMailer } from './approval-mailer';
+import { approveFromMail } from './auto-approve';
+import { executionName } from './executor/execution-names';
 import { LocalStepFunctions } from './executor/local-step-functions';
-import { readServerlessConfig } from './executor/definitions';
-import { createTaskResolver } from './executor/task-resolver';
+import { readServerlessConfig, type Json } from './executor/definitions';
+import { createRefResolver, functionNameOf } from './executor/references';
+import { stepFunctionsSdkIntegrations } from './executor/sdk-integrations';
+import { createTaskResolver, type LocalLambda } from './executor/task-resolver';
 import { LocalTaskTokens } from './executor/task-tokens';
 import { localLambdas } from './lambdas';
 import { LocalNotifications } from './notifications';
@@ -59,7 +61,6 @@ export interface Pipeline {
 export async function createPipeline(twin: Twin, options: PipelineOptions = {}): Promise<Pipeline> {
   const now = options.now ?? (() => new Date());
   const settings = LOCAL_SETTINGS;
-  await seedDefaultParameters(twin.parameterStore, settings.PARAMETER_PATH);
   const sageMaker = new LocalSageMaker({
     db: twin.home.db,
     objectStore: twin.objectStore,
@@ -73,7 +74,6 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
       }
     },
   });
-  await sageMaker.ensureModelPackageGroup(settings.MODEL_PACKAGE_GROUP);
   const notifications = new LocalNotifications(twin.home.db, now, options.print);
   const approvals = new SqliteApprovalStore(twin.home.db);
   const monitoringStore = new SqliteMonitoringStore(twin.home.db);
@@ -81,20 +81,11 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
   const baseUrl = options.baseUrl ?? (() => 'http://127.0.0.1:8080');
   const taskTokens = new LocalTaskTokens(twin.home.db);
   const outbox = new OutboxMailer({ home: twin.home.dir, now, print: options.print });
-  // The terminal is the twin's stand-in for the approvers' inbox: it shows the link the mail carries.
-  const printLink = (text: string) => {
-    const id = linkIdFrom(text);
-    if (id) options.print?.(`approve or reject at ${baseUrl()}/approvals/${id}  (or: mlops approve ${id})`);
-  };
-  // With --auto-approve, each approval mail is answered by the same decision a person's click reaches.
-  const mailer = {
-    send: async (message: Parameters<OutboxMailer['send']>[0]) => {
-      const sent = await outbox.send(message);
-      if (options.autoApprove) setImmediate(() => void approveFromMail(message.text, { approvals, callbacks: taskTokens, now }, options.print));
-      else printLink(message.text);
-      return sent;
-    },
-  };
+  const mailer = approvalMailer(outbox, {
+    autoApprove: options.autoApprove ? (text) => approveFromMail(text, { approvals, callbacks: taskTokens, now }, options.print) : undefined,
+    print: options.print,
+    baseUrl,
+  });
   const lambdas = localLambdas({
     twin,
     settings,
@@ -108,40 +99,19 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
     metrics,
   });
 
-  const machines = readServerlessConfig().stateMachines;
-  const timeScale = options.timeScale ?? 1;
   // Assigned below: the resolver's SFN integrations call back into the executor it configures.
   let stepFunctions: LocalStepFunctions;
   const resolveTask = createTaskResolver({
     taskTokens,
-    timeScale,
+    timeScale: options.timeScale ?? 1,
     stepFunctions: { startExecution: (params) => stepFunctions.startExecution(params) },
     lambdas,
     functionName: (arn) => {
-      const name = arn.split(':function:')[1]?.replace(`${LOCAL_SERVICE}-${LOCAL_STAGE}-`, '');
+      const name = functionNameOf(arn, `${LOCAL_SERVICE}-${LOCAL_STAGE}`);
       return name && lambdas[name] ? name : undefined;
     },
     sageMaker,
-    sdk: {
-      'sfn:listExecutions': async (params) => {
-        const { executions } = stepFunctions.listExecutions({
-          stateMachineArn: params.StateMachineArn as string,
-          statusFilter: params.StatusFilter as never,
-          maxResults: params.MaxResults as number,
-        });
-        return {
-          Executions: executions.map((e) => ({ ExecutionArn: e.executionArn, StateMachineArn: e.stateMachineArn, Name: e.name, Status: e.status, StartDate: e.startDate })),
-        } as Json;
-      },
-      'sfn:startExecution': async (params) => {
-        const started = stepFunctions.startExecution({
-          stateMachineArn: params.StateMachineArn as string,
-          input: params.Input ? JSON.parse(String(params.Input)) : {},
-          name: params.Name as string | undefined,
-        });
-        return { ExecutionArn: started.executionArn, StartDate: started.startDate };
-      },
-    },
+    sdk: stepFunctionsSdkIntegrations(() => stepFunctions),
     publish: (message) => notifications.publish(message),
   });
   stepFunctions = new LocalStepFunctions({
@@ -150,18 +120,13 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
     stage: LOCAL_STAGE,
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT,
-    ref: (id) => {
-      // A state machine's logical id (serverless.yml `id:`) refers to its ARN.
-      const machine = Object.values(machines).find((m) => m.logicalId === id);
-      if (machine) return stepFunctions.stateMachineArn(machine.name);
-      const value = LOCAL_REFS[id];
-      if (!value) throw new Error(`the twin has no local resource for Ref ${id}`);
-      return value;
-    },
+    ref: createRefResolver(readServerlessConfig().stateMachines, (name) => stepFunctions.stateMachineArn(name), LOCAL_REFS),
     resolveTask,
     timeScale: options.timeScale,
     now,
   });
+  const start = (machine: string, input: Record<string, Json>, at: Date) =>
+    stepFunctions.startExecution({ stateMachineArn: stepFunctions.stateMachineArn(machine), input, name: executionName(machine, at) });
 
   return {
     stepFunctions,
@@ -173,19 +138,10 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
     approvalApi: lambdas.approvalApi,
     monitoringStore,
     metrics,
-    startMonitoring: (asOf) =>
-      stepFunctions.startExecution({
-        stateMachineArn: stepFunctions.stateMachineArn('monitoring'),
-        input: { asOf: asOf.toISOString() },
-        name: `monitoring-${asOf.toISOString().replace(/[-:]/g, '').slice(0, 13)}-${Math.random().toString(16).slice(2, 8)}`,
-      }),
     settings,
+    startMonitoring: (asOf) => start('monitoring', { asOf: asOf.toISOString() }, asOf),
     startTraining: ({ asOf, reason, ...rest }) =>
-      stepFunctions.startExecution({
-        stateMachineArn: stepFunctions.stateMachineArn('training'),
-        input: { ...(rest as Record<string, Json>), asOf: asOf.toISOString(), reason: reason ?? 'manual start' },
-        name: `training-${asOf.toISOString().replace(/[-:]/g, '').slice(0, 13)}-${Math.random().toString(16).slice(2, 8)}`,
-      }),
+      start('training', { ...(rest as Record<string, Json>), asOf: asOf.toISOString(), reason: reason ?? 'manual start' }, asOf),
     close: () => {
       stepFunctions.close();
       taskTokens.close();

@@ -5,12 +5,13 @@
  * aborted, those links are expired and a new deployment execution starts from the same input (new
  * links are mailed). Trainings are not resumed: monitoring or `mlops train` starts another.
  */
+import { resumedExecutionName } from './executor/execution-names';
 import type { ExecutionRecord } from './executor/execution-store';
 import type { Pipeline } from './pipeline';
 
 export async function resumeAbortedDeployments(pipeline: Pipeline, say: (line: string) => void): Promise<string[]> {
   const arn = pipeline.stepFunctions.stateMachineArn('deployment');
-  const all = pipeline.stepFunctions.store.list({ stateMachineArn: arn, limit: 1000 });
+  const all = pipeline.stepFunctions.executionRecords({ stateMachineArn: arn, limit: 1000 });
   const latestByPackage = new Map<string, ExecutionRecord>();
   for (const execution of all) {
     const pkg = (execution.input as { modelPackageArn?: string }).modelPackageArn;
@@ -25,7 +26,7 @@ export async function resumeAbortedDeployments(pipeline: Pipeline, say: (line: s
     const { executionArn } = pipeline.stepFunctions.startExecution({
       stateMachineArn: arn,
       input: execution.input,
-      name: `${execution.name.replace(/-r\d+$/, '')}-r${Date.now().toString(36)}`.slice(0, 80),
+      name: resumedExecutionName(execution.name, new Date()),
     });
     say(`resumed the approvals of ${pkg} (its deployment was interrupted): new links are in the outbox`);
     resumed.push(executionArn);

@@ -33,27 +33,6 @@ interface Row {
   expired_at: string | null;
 }
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS approval_requests (
-    id_hash TEXT PRIMARY KEY,
-    task_token TEXT NOT NULL,
-    execution_arn TEXT NOT NULL,
-    stage TEXT NOT NULL CHECK (stage IN ('staging', 'production')),
-    model_package_arn TEXT NOT NULL,
-    report_uri TEXT NOT NULL,
-    evidence TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired')),
-    decided_by TEXT,
-    decided_at TEXT,
-    decided_from TEXT,
-    decision_comment TEXT,
-    expired_at TEXT
-  );
-  CREATE INDEX IF NOT EXISTS approval_requests_by_execution ON approval_requests (execution_arn, stage, status);
-  CREATE INDEX IF NOT EXISTS approval_requests_by_status ON approval_requests (status, created_at);
-`;
 
 /** ISO 8601 in one fixed-width form (`toISOString`), so stored times compare as strings. */
 function iso(value: string, what: string): string {
@@ -92,9 +71,7 @@ function toRequest(row: Row): ApprovalRequest {
 export { conflictMessage };
 
 export class SqliteApprovalStore implements ApprovalStore {
-  constructor(private readonly db: Database.Database) {
-    db.exec(SCHEMA);
-  }
+  constructor(private readonly db: Database.Database) {}
 
   async create(request: ApprovalRequest): Promise<void> {
     this.db

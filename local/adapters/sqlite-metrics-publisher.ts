@@ -7,15 +7,6 @@ import type { Stage } from '../../src/core/monitoring-policy';
 import { ACCURACY_METRICS, type AccuracyMetric, type MetricsPublisher } from '../../src/ports/metrics-publisher';
 import { normalizeTime } from './sqlite-monitoring-store';
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS metrics (
-    name TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    value REAL NOT NULL,
-    at TEXT NOT NULL,
-    PRIMARY KEY (name, stage, at)
-  );
-`;
 
 export interface MetricPoint {
   /** ISO 8601 */
@@ -24,9 +15,7 @@ export interface MetricPoint {
 }
 
 export class SqliteMetricsPublisher implements MetricsPublisher {
-  constructor(private readonly db: Database.Database) {
-    db.exec(SCHEMA);
-  }
+  constructor(private readonly db: Database.Database) {}
 
   /** Writes the three points in one transaction; a point published again at the same time replaces it. */
   async publishAccuracy(metric: AccuracyMetric): Promise<void> {

@@ -7,30 +7,6 @@ import type Database from 'better-sqlite3';
 import type { CheckOutcome, Stage } from '../../src/core/monitoring-policy';
 import type { DecisionRecord, MonitoringCheck, MonitoringStore } from '../../src/ports/monitoring-store';
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS monitoring_checks (
-    at TEXT NOT NULL,
-    stage TEXT NOT NULL CHECK (stage IN ('staging', 'production')),
-    outcome TEXT NOT NULL CHECK (outcome IN ('measured', 'no-endpoint', 'stale-data', 'endpoint-error')),
-    loss REAL,
-    threshold REAL,
-    endpoint TEXT,
-    windows INTEGER,
-    rmse REAL,
-    detail TEXT,
-    PRIMARY KEY (at, stage)
-  );
-  CREATE TABLE IF NOT EXISTS monitoring_decisions (
-    at TEXT NOT NULL,
-    stage_key TEXT NOT NULL,
-    stage TEXT CHECK (stage IS NULL OR stage IN ('staging', 'production')),
-    retrain INTEGER NOT NULL CHECK (retrain IN (0, 1)),
-    reason TEXT NOT NULL,
-    consecutive_breaches INTEGER NOT NULL,
-    training_execution_arn TEXT,
-    PRIMARY KEY (at, stage_key)
-  );
-`;
 
 interface CheckRow {
   at: string;
@@ -95,9 +71,7 @@ function toDecision(row: DecisionRow): DecisionRecord {
 }
 
 export class SqliteMonitoringStore implements MonitoringStore {
-  constructor(private readonly db: Database.Database) {
-    db.exec(SCHEMA);
-  }
+  constructor(private readonly db: Database.Database) {}
 
   async appendCheck(check: MonitoringCheck): Promise<void> {
     this.db

@@ -13,10 +13,11 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { backtest, type BacktestResult, parseFrequency, readTimeSeries, regularize } from '../../src/deepar/runtime';
+import { PipelineError } from '../../src/core/errors';
 
 /** A command-line option of `mlops backtest` is unusable (bad number, frequency or file). */
-export class BacktestOptionError extends Error {
-  override name = 'BacktestOptionError' as const;
+export class BacktestOptionError extends PipelineError {
+  override readonly name = 'BacktestOptionError' as const;
 }
 
 export interface BacktestCommandOptions {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { MINUTE_MS } from '../../src/core/feature-record';
 import type { ExecutionRecord } from '../executor/execution-store';
 import { createPipeline, type Pipeline } from '../pipeline';
+import { provision, recoverOrphans } from '../recovery';
 import { openTwin, type Twin } from '../twin';
 
 /** The twin's "now" when no clock runs: just after the latest minute in the feature store. */
@@ -47,6 +48,8 @@ export function registerTrainCommand(program: Command): void {
       const twin = openTwin(options.home);
       const pipeline = await createPipeline(twin, { print: options.json ? undefined : (line) => console.log(line), autoApprove: options.autoApprove, timeScale: 20 });
       try {
+        await provision(twin, pipeline);
+        recoverOrphans(pipeline);
         const asOf = options.asOf ? new Date(options.asOf) : latestAsOf(twin);
         if (Number.isNaN(asOf.getTime())) throw new Error(`--as-of ${JSON.stringify(options.asOf)} is not an ISO 8601 time`);
         const execution = await runTraining(pipeline, asOf, 'started by hand (mlops train)', options.json ? () => {} : console.log);

@@ -10,7 +10,7 @@ import { IngestionReplay, describeMinute } from '../ingestion/replay';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { createProgress } from '../progress';
 import { openTwin } from '../twin';
-import { resumeAbortedDeployments } from '../resume';
+import { provision, recover } from '../recovery';
 import { everyHour } from '../scheduler';
 import { runTraining } from './train';
 
@@ -60,14 +60,16 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
       autoApprove: options.autoApprove,
       now: () => new Date(clock.now()),
     });
-    routes.push(
-      ...endpointRoutes(pipeline.sageMaker),
-      ...approvalRoutes(pipeline.approvalApi as unknown as ApprovalApiHandler),
-      ...dashboardRoutes(twin, pipeline, () => server.url),
-    );
-    say(`dashboard ${server.url}/ (approval pages and endpoints are served there too)`);
     try {
-      await resumeAbortedDeployments(pipeline, say);
+      // Before anything is served: what the last run left running is ended or resumed.
+      await provision(twin, pipeline);
+      await recover(pipeline, say);
+      routes.push(
+        ...endpointRoutes(pipeline.sageMaker),
+        ...approvalRoutes(pipeline.approvalApi as unknown as ApprovalApiHandler),
+        ...dashboardRoutes(twin, pipeline, () => server.url),
+      );
+      say(`dashboard ${server.url}/ (approval pages and endpoints are served there too)`);
       const { training } = await trainWhenNoModelYet(pipeline, new Date(clockStart));
       if (!options.once) {
         const monitoring = everyHour(clock, signal, async (at) => void (await monitor(pipeline, at)), (error) => say(`monitoring failed to start: ${(error as Error).message}`));
@@ -101,8 +103,8 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
 /** The first training starts as soon as the history is in; later ones come from monitoring or by hand. */
 async function trainWhenNoModelYet(pipeline: Pipeline, asOf: Date): Promise<{ training: Promise<ExecutionRecord | undefined> }> {
   const registered = (await pipeline.sageMaker.listModelPackages({ ModelPackageGroupName: pipeline.settings.MODEL_PACKAGE_GROUP, MaxResults: 1 })).ModelPackageSummaryList ?? [];
-  const trainings = pipeline.stepFunctions.store.list({ stateMachineArn: pipeline.stepFunctions.stateMachineArn('training') });
-  if (registered.length > 0 || trainings.some((e) => e.status === 'RUNNING')) {
+  const running = pipeline.stepFunctions.executionRecords({ stateMachineArn: pipeline.stepFunctions.stateMachineArn('training'), status: 'RUNNING', limit: 1 });
+  if (registered.length > 0 || running.length > 0) {
     say('a model is registered already: no first training (`mlops train` starts one)');
     return { training: Promise.resolve(undefined) };
   }

@@ -58,14 +58,14 @@ export class ExecutionStore {
    * Executions left RUNNING by a twin process that has stopped cannot go on: they are marked ABORTED.
    * Those of a process still alive (`mlops up` while `mlops train` starts) are left alone.
    */
-  abortOrphans(now: Date): number {
+  abortOrphans(now: Date): string[] {
     const running = this.db.prepare(`SELECT execution_arn, owner_pid FROM sfn_executions WHERE status = 'RUNNING'`).all() as Array<{ execution_arn: string; owner_pid: number }>;
     const orphans = running.filter((r) => r.owner_pid !== process.pid && !isAlive(r.owner_pid));
     const abort = this.db.prepare(
       `UPDATE sfn_executions SET status = 'ABORTED', stop_date = ?, error = 'States.Aborted', cause = 'the local twin stopped while the execution ran' WHERE execution_arn = ?`,
     );
     for (const orphan of orphans) abort.run(now.toISOString(), orphan.execution_arn);
-    return orphans.length;
+    return orphans.map((o) => o.execution_arn);
   }
 
   insert(e: ExecutionRecord): void {

@@ -4,10 +4,11 @@
  * so `mlops executions` and the guard's ListExecutions see them.
  */
 import './polyfills';
-import { randomBytes } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type Database from 'better-sqlite3';
 import { loadRawDefinition, resolveReferences, taskStates, type Definition, type Json, type ReferenceResolver } from './definitions';
+import { StepFunctionsApiError } from './errors';
+import { executionName } from './execution-names';
 import { TASK_TOKEN_PLACEHOLDER } from './task-tokens';
 import { ExecutionStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent } from './execution-store';
 
@@ -35,6 +36,7 @@ export interface LocalStepFunctionsOptions {
 }
 
 export class LocalStepFunctions {
+  /** The executions table. Only this module writes it; the twin's views read `executionRecords`. */
   readonly store: ExecutionStore;
   private readonly region: string;
   private readonly accountId: string;
@@ -47,7 +49,11 @@ export class LocalStepFunctions {
     this.region = options.region ?? 'local';
     this.accountId = options.accountId ?? '000000000000';
     this.store = new ExecutionStore(options.db);
-    this.store.abortOrphans(this.now());
+  }
+
+  /** Marks ABORTED the executions a twin process that has stopped left RUNNING; returns their ARNs. */
+  recover(): string[] {
+    return this.store.abortOrphans(this.now());
   }
 
   private now(): Date {
@@ -75,7 +81,7 @@ export class LocalStepFunctions {
 
   private machineName(stateMachineArn: string): string {
     const prefix = this.stateMachineArn('');
-    if (!stateMachineArn.startsWith(prefix)) throw namedError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    if (!stateMachineArn.startsWith(prefix)) throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     return stateMachineArn.slice(prefix.length);
   }
 
@@ -83,10 +89,10 @@ export class LocalStepFunctions {
   startExecution(params: { stateMachineArn: string; input?: Json; name?: string }): { executionArn: string; startDate: string; done: Promise<ExecutionRecord> } {
     const machine = this.machineName(params.stateMachineArn);
     const definition = this.definition(machine);
-    const name = params.name ?? `${machine}-${this.now().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw namedError('InvalidName', `Invalid Name: '${name}'`);
+    const name = params.name ?? executionName(machine, this.now());
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
     const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${this.options.service}-${this.options.stage}-${machine}:${name}`;
-    if (this.store.get(executionArn)) throw namedError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    if (this.store.get(executionArn)) throw new StepFunctionsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     const input = params.input ?? {};
     const startDate = this.now().toISOString();
     this.store.insert({ executionArn, stateMachineArn: params.stateMachineArn, name, status: 'RUNNING', startDate, input });
@@ -177,7 +183,7 @@ export class LocalStepFunctions {
     const running = this.running.get(executionArn);
     if (running) return running;
     const record = this.store.get(executionArn);
-    if (!record) throw namedError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (!record) throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return record;
   }
 
@@ -188,7 +194,7 @@ export class LocalStepFunctions {
 
   describeExecution(executionArn: string): ExecutionRecord {
     const record = this.store.get(executionArn);
-    if (!record) throw namedError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (!record) throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return record;
   }
 
@@ -206,6 +212,11 @@ export class LocalStepFunctions {
         ...(e.stopDate ? { stopDate: e.stopDate } : {}),
       })),
     };
+  }
+
+  /** Not a Step Functions action: executions newest first, with input, output and outcome, for the twin's views. */
+  executionRecords(filter: { stateMachineArn?: string; status?: ExecutionStatus; limit?: number } = {}): ExecutionRecord[] {
+    return this.store.list(filter);
   }
 
   history(executionArn: string): HistoryEvent[] {
@@ -235,11 +246,4 @@ export function forLocalRuntime(definition: Definition): Definition {
   };
   visit(copy);
   return copy;
-}
-
-/** An error whose `name` is the one AWS gives it, so Retry/Catch and callers match it. */
-export function namedError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
 }

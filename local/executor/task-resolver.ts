@@ -10,7 +10,8 @@
  * Errors carry the names Step Functions gives them, so the definitions' Retry/Catch match both runtimes.
  */
 import type { Json } from './definitions';
-import { namedError, type TaskContext, type TaskHandler } from './local-step-functions';
+import { StatesError, TaskFailure } from './errors';
+import type { TaskContext, TaskHandler } from './local-step-functions';
 import { withToken, type LocalTaskTokens } from './task-tokens';
 
 /** A Lambda handler as the twin calls it: the event in, plain JSON out. */
@@ -47,7 +48,7 @@ export function toJson(value: unknown): Json {
 function lambdaError(error: unknown): Error {
   // Step Functions names a Lambda's failure after its errorType and puts the payload in the cause.
   const e = error as Error;
-  return namedError(e?.name ?? 'Error', JSON.stringify({ errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(error) }));
+  return new TaskFailure(e?.name ?? 'Error', JSON.stringify({ errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(error) }));
 }
 
 /** The exceptions SageMaker's API models; any other error (ValidationException, ThrottlingException…) is its generic one. */
@@ -58,9 +59,9 @@ function sageMakerApiError(error: unknown, style: 'optimized' | 'sdk'): Error {
   const code = e?.name ?? 'InternalFailure';
   // Optimized integrations report every API error as AmazonSageMakerException; aws-sdk ones name the
   // modeled exception, or the service's generic SageMakerException.
-  if (style === 'optimized') return namedError('SageMaker.AmazonSageMakerException', `${code}: ${e?.message}`);
+  if (style === 'optimized') return new TaskFailure('SageMaker.AmazonSageMakerException', `${code}: ${e?.message}`);
   const name = MODELED_SAGEMAKER_ERRORS.has(code) ? `SageMaker.${code.endsWith('Exception') ? code : `${code}Exception`}` : 'SageMaker.SageMakerException';
-  return namedError(name, `${code}: ${e?.message}`);
+  return new TaskFailure(name, `${code}: ${e?.message}`);
 }
 
 export function createTaskResolver(services: LocalServices): (resource: string, stateName: string) => TaskHandler {
@@ -119,7 +120,7 @@ export function createTaskResolver(services: LocalServices): (resource: string, 
         if (!sync) return { ExecutionArn: started.executionArn, StartDate: Date.parse(started.startDate) };
         const ended = await started.done;
         if (ended.status !== 'SUCCEEDED') {
-          throw namedError('States.TaskFailed', JSON.stringify({ ExecutionArn: started.executionArn, Status: ended.status, Error: ended.error, Cause: ended.cause }));
+          throw new StatesError('States.TaskFailed', JSON.stringify({ ExecutionArn: started.executionArn, Status: ended.status, Error: ended.error, Cause: ended.cause }));
         }
         return { ExecutionArn: started.executionArn, Status: ended.status, Output: version2 ? (ended.output ?? null) : JSON.stringify(ended.output ?? null) };
       };
@@ -147,7 +148,7 @@ export function createTaskResolver(services: LocalServices): (resource: string, 
         const status = 'TrainingJobStatus' in described ? described.TrainingJobStatus : (described as { TransformJobStatus?: string }).TransformJobStatus;
         if (status !== 'Completed') {
           // As in AWS: the task fails with States.TaskFailed and the job's description as the cause.
-          throw namedError('States.TaskFailed', JSON.stringify(toJson(described)));
+          throw new StatesError('States.TaskFailed', JSON.stringify(toJson(described)));
         }
         return toJson(described);
       };

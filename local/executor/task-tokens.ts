@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import { TaskNoLongerWaitingError } from '../../src/ports/errors';
 import type { TaskCallbacks } from '../../src/ports/task-callbacks';
 import type { Json } from './definitions';
-import { namedError } from './local-step-functions';
+import { StatesError, TaskFailure } from './errors';
 
 /** What `$$.Task.Token` reads in the twin's context; the resolver swaps it for a real token. */
 export const TASK_TOKEN_PLACEHOLDER = '__local_task_token__';
@@ -33,9 +33,20 @@ export class LocalTaskTokens implements TaskCallbacks {
     private readonly pollMs = 500,
   ) {
     this.events.setMaxListeners(0);
-    db.exec(`CREATE TABLE IF NOT EXISTS sfn_task_tokens (
-      token TEXT PRIMARY KEY, execution_arn TEXT NOT NULL, state_name TEXT NOT NULL, status TEXT NOT NULL,
-      output TEXT, error TEXT, cause TEXT, created_at TEXT NOT NULL, settled_at TEXT)`);
+  }
+
+  /**
+   * Tokens still waiting for an execution that no longer runs (a twin stopped while it waited): settled as
+   * timed out, so a late SendTaskSuccess hears TaskTimedOut, as AWS answers for a closed task. Run after the
+   * executions' own recovery; returns how many.
+   */
+  recover(): number {
+    return this.db
+      .prepare(
+        `UPDATE sfn_task_tokens SET status = 'timed_out', settled_at = ?
+         WHERE status = 'waiting' AND execution_arn IN (SELECT execution_arn FROM sfn_executions WHERE status != 'RUNNING')`,
+      )
+      .run(new Date().toISOString()).changes;
   }
 
   /** Stops every wait (the twin is closing). */
@@ -78,8 +89,8 @@ export class LocalTaskTokens implements TaskCallbacks {
         if (row.status === 'waiting') return false;
         cleanup();
         if (row.status === 'succeeded') resolve(JSON.parse(row.output ?? 'null'));
-        else if (row.status === 'failed') reject(namedError(row.error ?? 'TaskFailed', row.cause ?? ''));
-        else reject(namedError('States.Timeout', 'the task timed out waiting for its token'));
+        else if (row.status === 'failed') reject(new TaskFailure(row.error ?? 'TaskFailed', row.cause ?? ''));
+        else reject(new StatesError('States.Timeout', 'the task timed out waiting for its token'));
         return true;
       };
       const check = () => void finish();
@@ -98,7 +109,7 @@ export class LocalTaskTokens implements TaskCallbacks {
       // Closing the twin abandons the wait; the execution is marked aborted and resumed at the next start.
       const stop = () => {
         cleanup();
-        reject(namedError('States.Aborted', 'the local twin stopped while the task waited for its token'));
+        reject(new StatesError('States.Aborted', 'the local twin stopped while the task waited for its token'));
       };
       this.stops.add(stop);
       this.events.on(token, check);

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { PipelineError } from '../../src/core/errors';
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -18,8 +19,8 @@ const MAX_BODY = 64 * 1024;
 const PATTERN = /^\/approvals\/([^/?#]+)\/?$/;
 const LOCAL_CONTEXT = { functionName: 'approval-api', awsRequestId: 'local', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
-class BodyTooLargeError extends Error {
-  override name = 'BodyTooLargeError' as const;
+class BodyTooLargeError extends PipelineError {
+  override readonly name = 'BodyTooLargeError' as const;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -9,7 +9,7 @@ import type { Route } from './server';
 
 export async function dashboardData(twin: Twin, pipeline: Pipeline, baseUrl: string, now: Date): Promise<DashboardData> {
   const fs = twin.featureStore.summary();
-  const executions = pipeline.stepFunctions.store.list({ limit: 25 }).map((e) => {
+  const executions = pipeline.stepFunctions.executionRecords({ limit: 25 }).map((e) => {
     const output = (e.output ?? {}) as { status?: string; reason?: string };
     return {
       name: e.name,

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PipelineError } from '../../src/core/errors';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -35,8 +36,8 @@ export interface RunningHttpServer {
 }
 
 /** An error with the status to answer; `code` names it for clients (`ModelError`, `ValidationError`, ...). */
-export class HttpError extends Error {
-  override name = 'HttpError' as const;
+export class HttpError extends PipelineError {
+  override readonly name = 'HttpError' as const;
   constructor(
     readonly status: number,
     message: string,

@@ -7,13 +7,14 @@
  * is not in service). Each carries the HTTP status the twin's server answers with.
  */
 import type { CreateEndpointConfigInput, ProductionVariant } from '@aws-sdk/client-sagemaker';
+import { PipelineError } from '../../src/core/errors';
 import { validationError, invalid } from './errors';
 import { requireInstanceType, requireInteger, requireName, requireObject, required } from './validation';
 
 export const INVOCATION_ERROR_CODES = ['ValidationError', 'ModelError', 'ServiceUnavailable'] as const;
 export type InvocationErrorCode = (typeof INVOCATION_ERROR_CODES)[number];
 
-export class EndpointInvocationError extends Error {
+export class EndpointInvocationError extends PipelineError {
   readonly $fault: 'client' | 'server';
 
   constructor(

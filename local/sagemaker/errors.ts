@@ -3,6 +3,7 @@
  * (`SageMaker.ValidationException`, `SageMaker.ResourceInUse`, ...) and SDK-style checks
  * (`error.name === 'ResourceNotFound'`) match it as they would the real service's.
  */
+import { PipelineError } from '../../src/core/errors';
 
 export const SAGEMAKER_ERROR_CODES = [
   'ValidationException',
@@ -14,7 +15,7 @@ export const SAGEMAKER_ERROR_CODES = [
 
 export type SageMakerErrorCode = (typeof SAGEMAKER_ERROR_CODES)[number];
 
-export class SageMakerServiceError extends Error {
+export class SageMakerServiceError extends PipelineError {
   /** As the SDK's ServiceException: every one of these is the caller's fault. */
   readonly $fault = 'client' as const;
 

@@ -7,5 +7,4 @@ export { SageMakerServiceError, SAGEMAKER_ERROR_CODES, isSageMakerServiceError }
 export type { SageMakerErrorCode } from './errors';
 export type { Trainer } from './training-jobs';
 export type { ApprovalChange } from './model-registry';
-export { migrate } from './schema';
 export { DEEPAR_REPOSITORY, NAME_PATTERN } from './validation';

@@ -20,11 +20,13 @@ import { mkdirSync } from 'node:fs';
 import type { FsObjectStore } from '../adapters/fs-object-store';
 import { loadPredictor, runInWorker, type TrainingProgress } from '../../src/deepar/runtime';
 import { createContext, type LocalSageMakerEvent } from './context';
-import { type ModelLoader, Endpoints } from './endpoints';
+import { EndpointConfigs } from './endpoint-configs';
+import { EndpointRuntime } from './endpoint-runtime';
+import { Endpoints } from './endpoints';
 import { invalid } from './errors';
 import { type ApprovalChange, ModelRegistry } from './model-registry';
+import { ModelHost, type ModelLoader } from './model-host';
 import { Models } from './models';
-import { migrate } from './schema';
 import { type Trainer, TrainingJobs } from './training-jobs';
 import { TransformJobs } from './transform-jobs';
 import { requireObject } from './validation';
@@ -62,13 +64,12 @@ export class LocalSageMaker {
   private readonly models: Models;
   private readonly transforms: TransformJobs;
   private readonly registry: ModelRegistry;
+  private readonly endpointConfigs: EndpointConfigs;
   private readonly endpoints: Endpoints;
+  private readonly runtime: EndpointRuntime;
   private readonly beforeCall?: LocalSageMakerOptions['beforeCall'];
-  /** Jobs failed at start-up because the twin stopped while they ran. */
-  readonly recovered: { trainingJobs: string[]; transformJobs: string[]; endpoints: string[] };
 
   constructor(opts: LocalSageMakerOptions) {
-    migrate(opts.db);
     mkdirSync(opts.workDir, { recursive: true });
     this.region = opts.region ?? 'local';
     this.accountId = opts.accountId ?? '000000000000';
@@ -84,10 +85,21 @@ export class LocalSageMaker {
       numBatchesPerEpoch: opts.numBatchesPerEpoch,
     });
     this.models = new Models(this.context);
-    this.transforms = new TransformJobs(this.context, this.models, opts.seed ?? 0);
+    // Batch transform loads with DeepAR's own loader: the injected one rehearses an endpoint deployment that
+    // fails to load, while the same model's transform (in the training before it) succeeds.
+    this.transforms = new TransformJobs(this.context, this.models, new ModelHost(this.context, loadPredictor), opts.seed ?? 0);
     this.registry = new ModelRegistry(this.context);
-    this.endpoints = new Endpoints(this.context, this.models, opts.modelLoader ?? loadPredictor, opts.seed ?? 0);
-    this.recovered = { trainingJobs: this.training.recover(), transformJobs: this.transforms.recover(), endpoints: this.endpoints.recover() };
+    this.endpointConfigs = new EndpointConfigs(this.context, this.models);
+    this.runtime = new EndpointRuntime(this.context, new ModelHost(this.context, opts.modelLoader ?? loadPredictor), opts.seed ?? 0);
+    this.endpoints = new Endpoints(this.context, this.endpointConfigs, this.runtime);
+  }
+
+  /**
+   * Not a SageMaker action: fails the jobs (and endpoint deployments) a twin that has stopped left running,
+   * and names them. Opening a LocalSageMaker changes nothing; `mlops up` runs this once it starts.
+   */
+  recover(): { trainingJobs: string[]; transformJobs: string[]; endpoints: string[] } {
+    return { trainingJobs: this.training.recover(), transformJobs: this.transforms.recover(), endpoints: this.endpoints.recover() };
   }
 
   // Training jobs
@@ -164,13 +176,13 @@ export class LocalSageMaker {
 
   // Endpoint configs and endpoints
   async createEndpointConfig(req: CreateEndpointConfigInput): Promise<CreateEndpointConfigOutput> {
-    return this.endpoints.createConfig(req);
+    return this.endpointConfigs.create(req);
   }
   async describeEndpointConfig(req: DescribeEndpointConfigInput): Promise<DescribeEndpointConfigOutput> {
-    return this.endpoints.describeConfig(req);
+    return this.endpointConfigs.describe(req);
   }
   async deleteEndpointConfig(req: DeleteEndpointConfigInput): Promise<Record<string, never>> {
-    return this.endpoints.deleteConfig(req);
+    return this.endpointConfigs.delete(req);
   }
   async createEndpoint(req: CreateEndpointInput): Promise<CreateEndpointOutput> {
     return this.endpoints.create(req);
@@ -196,7 +208,7 @@ export class LocalSageMaker {
    * ValidationError (unknown endpoint), ModelError (bad body, naming the field), ServiceUnavailable (not in service).
    */
   invokeEndpoint(endpointName: string, body: unknown): Promise<{ predictions: unknown[] }> {
-    return this.endpoints.invoke(endpointName, body);
+    return this.runtime.invoke(endpointName, body);
   }
 
   /** SDK action names in camelCase (`createTrainingJob`, `describeModelPackage`, ...) → the methods above. */
@@ -223,7 +235,7 @@ export class LocalSageMaker {
 
   /**
    * Detaches this instance: running jobs stop writing (their workers end on their own), waiters see no more
-   * changes, and the next instance on the same file fails the jobs that were left InProgress.
+   * changes, and a later instance's `recover()` fails the jobs that were left InProgress.
    */
   close(): void {
     this.context.close();

@@ -1,10 +1,10 @@
 /**
  * Moving objects between the local object store and a job's working directory, as SageMaker's
- * containers see them: an S3 prefix becomes a directory, a directory becomes a model.tar.gz.
+ * containers see them: an S3 prefix becomes a directory, a directory becomes a model.tar.gz (unpacked by the ModelHost).
  */
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { create, extract } from 'tar';
+import { create } from 'tar';
 import type { FsObjectStore } from '../adapters/fs-object-store';
 import { parseS3Uri } from '../../src/ports/object-store';
 
@@ -37,10 +37,4 @@ export async function downloadPrefix(store: FsObjectStore, prefixUri: string, di
 export async function packDirectory(dir: string, tarball: string): Promise<void> {
   const entries = (await readdir(dir)).sort();
   await create({ gzip: true, cwd: dir, file: tarball, portable: true }, entries);
-}
-
-/** Unpacks a model.tar.gz into `dir`, which it creates. */
-export async function unpackTarball(tarball: string, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await extract({ file: tarball, cwd: dir });
 }

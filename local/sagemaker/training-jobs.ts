@@ -10,6 +10,7 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PipelineError } from '../../src/core/errors';
 import type { TrainingJobRequest, TrainingJobResult, TrainingProgress } from '../../src/deepar/runtime';
 import {
   dateOf, failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, type ServiceContext,
@@ -62,16 +63,16 @@ const STATUS_MESSAGES: Partial<Record<SecondaryStatus, string>> = {
   Stopped: 'Training job stopped',
 };
 
-class JobStopped extends Error {
-  override name = 'JobStopped' as const;
+class JobStopped extends PipelineError {
+  override readonly name = 'JobStopped' as const;
   constructor(readonly reason: 'Stopped' | 'MaxRuntimeExceeded') {
     super(reason);
   }
 }
 
 /** The row was taken from this instance (closed, or recovered by another): stop writing to it. */
-class JobAbandoned extends Error {
-  override name = 'JobAbandoned' as const;
+class JobAbandoned extends PipelineError {
+  override readonly name = 'JobAbandoned' as const;
 }
 
 export class TrainingJobs {

@@ -1,24 +1,19 @@
 /**
- * Batch transform jobs: CreateTransformJob runs in the background. It unpacks the model's model.tar.gz once
- * (into `<workDir>/models/`), then forecasts each object under the input prefix with DeepAR's batch
- * transform (DEEPAR_INFERENCE_CONFIG from Environment) and writes `<S3OutputPath>/<input name>.out`, one
+ * Batch transform jobs: CreateTransformJob runs in the background. The ModelHost loads the model, then each
+ * object under the input prefix is forecast with DeepAR's batch transform (DEEPAR_INFERENCE_CONFIG from Environment) and writes `<S3OutputPath>/<input name>.out`, one
  * line out per line in. A bad line fails the job; its error (which names the line) is the FailureReason.
  * With either SplitType or AssembleWith the output is DeepAR's JSON Lines: each record is a line.
  */
 import type { CreateTransformJobResponse, DescribeTransformJobResponse, TransformJobStatus } from '@aws-sdk/client-sagemaker';
-import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { batchTransform, loadPredictor, ModelArtifactError } from '../../src/deepar/runtime';
+import { batchTransform } from '../../src/deepar/runtime';
 import { dateOf, failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, type ServiceContext } from './context';
 import { invalid, resourceInUse } from './errors';
+import type { ModelHost } from './model-host';
 import type { Models, StoredModel } from './models';
-import { relativeName, unpackTarball } from './objects';
+import { relativeName } from './objects';
 import { checkTransformJobRequest, inputObjects, type ValidTransformJobRequest } from './transform-request';
 import { requireName, requireObject } from './validation';
-
-type Predictor = ReturnType<typeof loadPredictor>;
 
 interface Row {
   name: string;
@@ -35,12 +30,10 @@ interface Row {
 }
 
 export class TransformJobs {
-  /** Loaded models, by ARN and creation time (a model deleted and created again under its name is another model). */
-  private readonly predictors = new Map<string, Promise<Predictor>>();
-
   constructor(
     private readonly ctx: ServiceContext,
     private readonly models: Models,
+    private readonly host: ModelHost,
     private readonly seed = 0,
   ) {}
 
@@ -115,7 +108,7 @@ export class TransformJobs {
     const outputPath = req.TransformOutput!.S3OutputPath!.replace(/\/+$/, '');
     let current = '';
     try {
-      const predictor = await this.predictor(model);
+      const predictor = await this.host.load({ name: model.name, arn: model.arn, modelDataUrl: model.modelDataUrl, creationTime: model.creationTime.getTime() });
       for (const uri of inputs) {
         current = uri;
         await nextTurn(); // each object is forecast synchronously: let other work (waiters, HTTP) in between
@@ -134,28 +127,6 @@ export class TransformJobs {
       if (this.ctx.isClosed()) return;
       this.finish(name, 'Failed', current ? `${failureReason(e)} (in ${current})` : failureReason(e));
     }
-  }
-
-  /** Unpacks a model's model.tar.gz once per model and loads it once per process. */
-  private predictor(model: StoredModel): Promise<Predictor> {
-    const key = `${model.arn}@${model.creationTime.getTime()}`;
-    let loading = this.predictors.get(key);
-    if (!loading) {
-      loading = (async () => {
-        const dir = join(this.ctx.workDir, 'models', `${model.name.toLowerCase()}-${model.creationTime.getTime()}`);
-        if (!existsSync(join(dir, '.unpacked'))) {
-          await rm(dir, { recursive: true, force: true });
-          await unpackTarball(this.ctx.objectStore.pathOf(model.modelDataUrl), dir).catch((e: Error) => {
-            throw new ModelArtifactError(`cannot unpack the model data ${model.modelDataUrl} of model ${model.name}: ${e.message}`, { cause: e });
-          });
-          await writeFile(join(dir, '.unpacked'), model.modelDataUrl);
-        }
-        return loadPredictor(dir);
-      })();
-      loading.catch(() => this.predictors.delete(key));
-      this.predictors.set(key, loading);
-    }
-    return loading;
   }
 
   /** Ends a job. Only the owner, or recovery of an orphan, ends it: the row's owner is cleared. */

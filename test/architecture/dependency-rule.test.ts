@@ -77,10 +77,7 @@ describe('Architecture: dependency rule', () => {
   });
 
   it(`the import graph of ${TREE.join(', ')} has no cycle`, () => {
-    // The one cycle known today (namedError); the twin branch (i10-twin) removes it: delete this
-    // exception once that branch is merged.
-    const TOLERATED = ['local/executor/local-step-functions.ts -> local/executor/task-tokens.ts -> local/executor/local-step-functions.ts'];
     const cycles = findCycles(importGraph(ROOT, TREE)).map((c) => c.join(' -> '));
-    expect(cycles.filter((c) => !TOLERATED.includes(c))).toEqual([]);
+    expect(cycles).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadMempoolHistory } from '../../local/ingestion/mempool-history';
 import { IngestionReplay } from '../../local/ingestion/replay';
 import { createPipeline, type Pipeline, type PipelineOptions } from '../../local/pipeline';
+import { provision } from '../../local/recovery';
 import { openTwin, type Twin } from '../../local/twin';
 import type { HistoryEvent } from '../../local/executor/execution-store';
 
@@ -42,6 +43,7 @@ export async function aPipeline(options: PipelineOptions & { backfillDays?: numb
   let current = asOf;
   const clock = { now: () => new Date(current), set: (time: Date) => void (current = time.getTime()) };
   const pipeline = await createPipeline(twin, { timeScale: 0, now: clock.now, ...options, sageMaker: { numBatchesPerEpoch: 5, ...options.sageMaker } });
+  await provision(twin, pipeline);
   const setParameter = async (key: string, value: string) => {
     await twin.parameterStore.put(`${pipeline.settings.PARAMETER_PATH}/${key}`, value, { overwrite: true });
   };

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { AccuracyMetric } from '../../../src/ports/metrics-publisher';
 import { SqliteMetricsPublisher } from '../../../local/adapters/sqlite-metrics-publisher';
+import { migrate } from '../../../local/db/migrations';
 import { aTwinHome } from '../../builders/twin-home';
 
 const T0 = Date.parse('2025-05-01T00:00:00.000Z');
@@ -65,9 +66,10 @@ describe('Function: SqliteMetricsPublisher', () => {
     expect(metrics.series('RMSE', 'production')).toEqual([{ at: hour(1), value: 12.5 }]);
   });
 
-  it('creates its table itself in any SQLite database', async () => {
+  it("works in any SQLite database the twin's migrations ran on", async () => {
     // Prepare
     const db = new Database(':memory:');
+    migrate(db);
     const publisher = new SqliteMetricsPublisher(db);
 
     // Act

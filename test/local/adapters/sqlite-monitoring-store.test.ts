@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { DecisionRecord, MonitoringCheck } from '../../../src/ports/monitoring-store';
 import { SqliteMonitoringStore } from '../../../local/adapters/sqlite-monitoring-store';
+import { migrate } from '../../../local/db/migrations';
 import { aTwinHome } from '../../builders/twin-home';
 
 const T0 = Date.parse('2025-05-01T00:00:00.000Z');
@@ -35,12 +36,13 @@ describe('Function: SqliteMonitoringStore', () => {
   });
   afterEach(() => home.dispose());
 
-  it('creates its tables itself, in any SQLite database, and twice is harmless', async () => {
+  it("works in any SQLite database the twin's migrations ran on, and migrating twice is harmless", async () => {
     // Prepare
     const db = new Database(':memory:');
 
     // Act
-    new SqliteMonitoringStore(db);
+    migrate(db);
+    migrate(db);
     const again = new SqliteMonitoringStore(db);
     await again.appendCheck(aCheck());
 

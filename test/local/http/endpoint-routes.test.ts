@@ -7,7 +7,7 @@ import { endpointRoutes, invocationsUrl } from '../../../local/http/endpoint-rou
 import { createHttpServer, type RunningHttpServer } from '../../../local/http/server';
 import { FsObjectStore } from '../../../local/adapters/fs-object-store';
 import type { LocalSageMaker } from '../../../local/sagemaker';
-import type { ModelLoader } from '../../../local/sagemaker/endpoints';
+import type { ModelLoader } from '../../../local/sagemaker/model-host';
 import { loadPredictor } from '../../../src/deepar/runtime';
 import { aTwinHome } from '../../builders/twin-home';
 import { aLocalSageMaker, aTrainingJobRequest, BUCKET, DEEPAR_IMAGE, minuteSeries, ROLE_ARN, writeChannels } from '../sagemaker/builders';

@@ -4,7 +4,7 @@
  */
 import { FsObjectStore } from '../../../local/adapters/fs-object-store';
 import type { LocalSageMaker } from '../../../local/sagemaker';
-import type { ModelLoader } from '../../../local/sagemaker/endpoints';
+import type { ModelLoader } from '../../../local/sagemaker/model-host';
 import { ORPHAN_FAILURE_REASON } from '../../../local/sagemaker';
 import { loadPredictor } from '../../../src/deepar/runtime';
 import { aTwinHome } from '../../builders/twin-home';
@@ -211,8 +211,9 @@ describe('LocalSageMaker: endpoint configs and endpoints', () => {
       sagemaker.close();
       held.clear();
       sagemaker = aLocalSageMaker(home, { modelLoader: loader });
+      const recovered = sagemaker.recover();
       // Assess
-      expect(sagemaker.recovered.endpoints).toEqual(['stuck']);
+      expect(recovered.endpoints).toEqual(['stuck']);
       await expect(sagemaker.describeEndpoint({ EndpointName: 'stuck' })).resolves.toMatchObject({ EndpointStatus: 'Failed', FailureReason: ORPHAN_FAILURE_REASON });
       await expect(sagemaker.describeEndpoint({ EndpointName: 'fees' })).resolves.toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'config-a' });
       await expect(sagemaker.invokeEndpoint('fees', BODY)).resolves.toEqual(before);

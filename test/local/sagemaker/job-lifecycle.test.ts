@@ -116,13 +116,14 @@ describe('LocalSageMaker: training job lifecycle', () => {
     const before = aLocalSageMaker(home, { trainer: aHangingTrainer });
     await before.createTrainingJob(aTrainingJobRequest('orphan-job', channels));
     const aliveTwin = aLocalSageMaker(home, { trainer: aHangingTrainer });
-    expect(aliveTwin.recovered.trainingJobs).toEqual([]); // the first twin still runs it
+    expect(aliveTwin.recover().trainingJobs).toEqual([]); // the first twin still runs it
     aliveTwin.close();
     before.close();
     // Act
     const after = aLocalSageMaker(home);
+    const recovered = after.recover();
     // Assess
-    expect(after.recovered.trainingJobs).toEqual(['orphan-job']);
+    expect(recovered.trainingJobs).toEqual(['orphan-job']);
     await expect(after.waitForTrainingJob('orphan-job')).resolves.toMatchObject({
       TrainingJobStatus: 'Failed', SecondaryStatus: 'Failed', FailureReason: ORPHAN_FAILURE_REASON,
     });
@@ -137,8 +138,9 @@ describe('LocalSageMaker: training job lifecycle', () => {
     home.db.prepare(`UPDATE sagemaker_training_jobs SET owner = '4194999:dead' WHERE name = 'foreign-job'`).run();
     // Act
     const after = aLocalSageMaker(home);
+    const recovered = after.recover();
     // Assess
-    expect(after.recovered.trainingJobs).toEqual(['foreign-job']);
+    expect(recovered.trainingJobs).toEqual(['foreign-job']);
     after.close();
   });
 
@@ -154,8 +156,9 @@ describe('LocalSageMaker: training job lifecycle', () => {
       .run(JSON.stringify(aTransformJobRequest('orphan-transform', 'm', channels.transformInput)));
     // Act
     const after = aLocalSageMaker(home);
+    const recovered = after.recover();
     // Assess
-    expect(after.recovered.transformJobs).toEqual(['orphan-transform']);
+    expect(recovered.transformJobs).toEqual(['orphan-transform']);
     await expect(after.describeTransformJob({ TransformJobName: 'orphan-transform' })).resolves.toMatchObject({ TransformJobStatus: 'Failed', FailureReason: ORPHAN_FAILURE_REASON });
     after.close();
   });

@@ -1,11 +1,7 @@
 /**
- * The local SageMaker's tables in the twin's SQLite file. Idempotent (`IF NOT EXISTS`), so it can run at
- * every start; it is meant to become one numbered step of local/db/migrations.ts.
- * Names are unique case-insensitively (SageMaker's ARNs are lower case); times are ISO-8601 text;
- * request and list columns hold JSON.
+ * The local SageMaker's tables. Names are unique case-insensitively (SageMaker's ARNs are lower case);
+ * times are ISO-8601 text; request and list columns hold JSON.
  */
-import type Database from 'better-sqlite3';
-
 export const SAGEMAKER_SCHEMA = `
 CREATE TABLE IF NOT EXISTS sagemaker_training_jobs (
   name TEXT PRIMARY KEY COLLATE NOCASE,
@@ -99,7 +95,3 @@ CREATE TABLE IF NOT EXISTS sagemaker_endpoints (
   last_modified_time TEXT NOT NULL
 );
 `;
-
-export function migrate(db: Database.Database): void {
-  db.exec(SAGEMAKER_SCHEMA);
-}

@@ -1,0 +1,79 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteApprovalStore } from '../../../local/adapters/sqlite-approval-store';
+import { SqliteFeatureStore } from '../../../local/adapters/sqlite-feature-store';
+import { SqliteMetricsPublisher } from '../../../local/adapters/sqlite-metrics-publisher';
+import { SCHEMA_VERSION } from '../../../local/db/migrations';
+import { EXECUTIONS_SCHEMA } from '../../../local/db/schema/executions';
+import { STORES_SCHEMA } from '../../../local/db/schema/stores';
+import { APPROVALS_SCHEMA, METRICS_SCHEMA } from '../../../local/db/schema/twin-services';
+import { ExecutionStore } from '../../../local/executor/execution-store';
+import { openHome } from '../../../local/home';
+import { ACCURACY_METRICS } from '../../../src/ports/metrics-publisher';
+import { aRequest } from '../../builders/approvals';
+import { aRecord } from '../../builders/feature-records';
+
+/** A data dir as the twin left it before the single migration list: at step 2, plus what adapters created at first use. */
+async function aHomeAtVersion2(dir: string, { adapterTablesCreated }: { adapterTablesCreated: boolean }) {
+  const db = new Database(join(dir, 'twin.db'));
+  db.exec(STORES_SCHEMA);
+  db.exec(EXECUTIONS_SCHEMA);
+  db.pragma('user_version = 2');
+  await new SqliteFeatureStore(db).putRecords([aRecord(0), aRecord(1)]);
+  new ExecutionStore(db).insert({ executionArn: 'arn:x:execution:m:e1', stateMachineArn: 'arn:x:m', name: 'e1', status: 'SUCCEEDED', startDate: '2025-03-05T00:00:00.000Z', input: {} });
+  if (adapterTablesCreated) {
+    db.exec(APPROVALS_SCHEMA);
+    db.exec(METRICS_SCHEMA);
+    await new SqliteApprovalStore(db).create(aRequest());
+    await new SqliteMetricsPublisher(db).publishAccuracy({ stage: 'staging', at: '2025-03-05T01:00:00.000Z', meanWQuantileLoss: 0.1, threshold: 0.2, rmse: 3 });
+  }
+  db.close();
+}
+
+describe('Function: migrate (through openHome)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mlops-migrations-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('upgrades a home at the previous version in place, keeping every row', async () => {
+    // Prepare
+    await aHomeAtVersion2(dir, { adapterTablesCreated: true });
+
+    // Act
+    const home = openHome(dir);
+
+    // Assess
+    try {
+      expect(home.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(new SqliteFeatureStore(home.db).summary().rows).toBe(2);
+      expect(new ExecutionStore(home.db).list().map((e) => e.name)).toEqual(['e1']);
+      expect(await new SqliteApprovalStore(home.db).get(aRequest().idHash)).toEqual(aRequest());
+      expect(new SqliteMetricsPublisher(home.db).series(ACCURACY_METRICS.meanWQuantileLoss, 'staging').map((p) => p.value)).toEqual([0.1]);
+    } finally {
+      home.close();
+    }
+  });
+
+  it('creates, in an old home, the tables its services had not created yet', async () => {
+    // Prepare
+    await aHomeAtVersion2(dir, { adapterTablesCreated: false });
+
+    // Act
+    const home = openHome(dir);
+
+    // Assess
+    try {
+      await new SqliteApprovalStore(home.db).create(aRequest());
+      expect(await new SqliteApprovalStore(home.db).listPending()).toHaveLength(1);
+      expect(home.db.prepare(`SELECT COUNT(*) AS n FROM sagemaker_training_jobs`).get()).toEqual({ n: 0 });
+      expect(home.db.prepare(`SELECT COUNT(*) AS n FROM sfn_task_tokens`).get()).toEqual({ n: 0 });
+    } finally {
+      home.close();
+    }
+  });
+
+});
