@@ -36,8 +36,8 @@ export interface LocalStepFunctionsOptions {
 }
 
 export class LocalStepFunctions {
-  /** The executions table. Only this module writes it; the twin's views read `executionRecords`. */
-  readonly store: ExecutionStore;
+  /** The executions table. Only this module reads and writes it; everyone else reads `executionRecords`. */
+  private readonly store: ExecutionStore;
   private readonly region: string;
   private readonly accountId: string;
   private readonly running = new Map<string, Promise<ExecutionRecord>>();

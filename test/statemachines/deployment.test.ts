@@ -148,7 +148,7 @@ describe('State machine: deployment', () => {
     expect(deployment.status).toBe('FAILED');
     expect(deployment.error).toBe('States.TaskFailed');
     expect(deployment.cause).toContain('EndpointDeploymentFailed');
-    const nested = f.pipeline.stepFunctions.store.list({ stateMachineArn: f.pipeline.stepFunctions.stateMachineArn('deployEndpoint') })[0];
+    const nested = f.pipeline.stepFunctions.executionRecords({ stateMachineArn: f.pipeline.stepFunctions.stateMachineArn('deployEndpoint') })[0];
     expect(statesVisited(f.pipeline.stepFunctions.history(nested.executionArn)).slice(-4)).toEqual(['RecordEndpointFailed', 'HasPreviousConfig', 'RestorePreviousConfig', 'FailDeployment']);
     const after = await f.pipeline.sageMaker.describeEndpoint({ EndpointName: 'btc-fee-deepar-local-staging' });
     expect(after.EndpointConfigName).toBe(before.EndpointConfigName);

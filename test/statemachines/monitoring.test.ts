@@ -23,7 +23,7 @@ async function monitorAt(f: PipelineFixture, at: Date) {
   return execution;
 }
 
-const trainings = (f: PipelineFixture) => f.pipeline.stepFunctions.store.list({ stateMachineArn: f.pipeline.stepFunctions.stateMachineArn('training') });
+const trainings = (f: PipelineFixture) => f.pipeline.stepFunctions.executionRecords({ stateMachineArn: f.pipeline.stepFunctions.stateMachineArn('training') });
 
 describe('State machine: monitoring', () => {
   let f: PipelineFixture;
