@@ -10,13 +10,8 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import {
-  APPROVAL_REJECTED,
-  ApprovalConflictError,
-  ApprovalNotFoundError,
-  hashApprovalId,
-  type ApprovalRequest,
-} from '../src/core/approval';
+import { APPROVAL_REJECTED, hashApprovalId, type ApprovalRequest } from '../src/core/approval';
+import { ApprovalConflictError, ApprovalNotFoundError } from '../src/core/errors';
 import type { EvaluationReport } from '../src/core/evaluation';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
 import { S3ObjectStore } from '../src/adapters/aws/s3-object-store';

@@ -8,7 +8,7 @@ export { parseJsonLines, parseRecord, serializeJsonLines } from './jsonlines';
 export type { DeepARRecord } from './jsonlines';
 export { runTrainingJob, readChannel } from './train-job';
 export type { FinalMetric, TrainingJobRequest, TrainingJobResult, TrainingProgress } from './train-job';
-export { runInWorker, TrainingJobError } from './run-in-worker';
+export { runInWorker } from './run-in-worker';
 export { decodeModel, encodeModel, loadModel, saveModel } from './artifact';
 export { batchTransform, DEFAULT_INFERENCE_CONFIG, endpointPredict, parseInferenceConfig, predictInstance } from './inference';
 export type { InferenceConfig, Prediction } from './inference';
@@ -22,7 +22,7 @@ export { regularize } from './grid';
 export { readTimeSeries } from './csv';
 export { parseFrequency } from './frequency';
 export {
-  DataValidationError, HyperparameterValidationError, InferenceConfigError, InsufficientDataError, ModelArtifactError,
+  DataValidationError, HyperparameterValidationError, InferenceConfigError, ModelArtifactError, TrainingJobError,
 } from './errors';
 
 /** Loads a model directory and returns a predictor for batch transform and endpoint use. */
