@@ -6,6 +6,7 @@
  */
 import {
   BatchGetRecordCommand,
+  type BatchGetRecordIdentifier,
   type FeatureValue,
   PutRecordCommand,
   SageMakerFeatureStoreRuntimeClient,
@@ -25,7 +26,9 @@ export function fakeFeatureStore({ identifierName = 'tx_minute', eventTimeName =
     return {};
   });
   mock.on(BatchGetRecordCommand).callsFake(async ({ Identifiers }) => {
-    const asked = Identifiers!.flatMap((i) => (i.RecordIdentifiersValueAsString ?? []).map((id) => ({ group: i.FeatureGroupName!, id, names: i.FeatureNames })));
+    const asked: Array<{ group: string; id: string; names?: string[] }> = (Identifiers as BatchGetRecordIdentifier[]).flatMap((i) =>
+      (i.RecordIdentifiersValueAsString ?? []).map((id) => ({ group: i.FeatureGroupName!, id, names: i.FeatureNames })),
+    );
     const now = asked.slice(0, processedPerCall);
     const later = asked.slice(processedPerCall);
     return {
