@@ -53,6 +53,16 @@ export function describeApprovalStoreContract(name: string, makeSubject: MakeSub
         expect(await store.get(requestNo(1).idHash)).toEqual(decided);
       });
 
+      it('keeps a rejection with its comment', async () => {
+        const { store } = subject();
+        await store.create(requestNo(1));
+        const rejection: ApprovalDecision = { status: 'rejected', by: 'bob', at: minutes(5), from: '198.51.100.2', comment: 'loss drifts up at night' };
+
+        await store.decide(requestNo(1).idHash, rejection);
+
+        expect(await store.get(requestNo(1).idHash)).toMatchObject({ status: 'rejected', decision: rejection });
+      });
+
       it('refuses a second decision with ApprovalConflictError carrying the request as it stands', async () => {
         const { store } = subject();
         await store.create(requestNo(1));

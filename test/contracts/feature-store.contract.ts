@@ -52,6 +52,13 @@ export function describeFeatureStoreContract(name: string, makeSubject: MakeSubj
         expect(latestPerMinute(read).map((r) => r.tx_minute)).toEqual([3, 4, 5].map(minuteOf));
       });
 
+      it('returns nothing for an empty range', async () => {
+        const { store } = subject();
+        await store.putRecords(recordsFor(range(3)));
+
+        expect(await store.getRecords({ from: at(1), to: at(1) })).toEqual([]);
+      });
+
       it('reads a minute written as 00.000Z back as the same minute', async () => {
         const { store } = subject();
         await store.putRecords([aRecord(2, { tx_minute: minuteOf(2).replace(':00Z', ':00.000Z') })]);
