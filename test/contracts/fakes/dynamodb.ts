@@ -5,9 +5,8 @@
  * attribute_not_exists, joined by AND). Query reads `pageSize` items a page, applies Limit before the
  * filter and pages with LastEvaluatedKey, as DynamoDB does.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 
 type Item = Record<string, unknown>;
@@ -76,11 +75,12 @@ function conditionFailed() {
 
 /** As the adapters' document clients marshall it (removeUndefinedValues); DynamoDB has no NaN or infinity. */
 function storable(item: Item): Item {
-  const copy = JSON.parse(JSON.stringify(item, (_, v) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) throw Object.assign(new Error(`${v} is not a number DynamoDB stores`), { name: 'ValidationException' });
-    return v;
-  }));
-  return copy as Item;
+  return JSON.parse(
+    JSON.stringify(item, (_, v) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw Object.assign(new Error(`${v} is not a number DynamoDB stores`), { name: 'ValidationException' });
+      return v;
+    }),
+  ) as Item;
 }
 
 function primaryKeyOf(item: Item, table: KeySchema, index: KeySchema): Item {
