@@ -64,7 +64,6 @@ export function fakeDynamoDbTable(schema: TableSchema, { pageSize = 2 } = {}) {
 
   return {
     client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
-    items: () => [...items.values()],
     restore: () => mock.restore(),
   };
 }
