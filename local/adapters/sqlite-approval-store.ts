@@ -5,14 +5,13 @@
  */
 import type Database from 'better-sqlite3';
 import {
-  ApprovalConflictError,
-  ApprovalNotFoundError,
   conflictMessage,
   type ApprovalDecision,
   type ApprovalRequest,
   type ApprovalStage,
   type ApprovalStatus,
 } from '../../src/core/approval';
+import { ApprovalConflictError, ApprovalNotFoundError } from '../../src/core/errors';
 import type { ApprovalStore } from '../../src/ports/approval-store';
 
 interface Row {

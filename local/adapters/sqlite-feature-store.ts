@@ -3,7 +3,7 @@
  * store), so reads may return several versions of a minute; the core keeps the latest event_time.
  */
 import type Database from 'better-sqlite3';
-import { formatMinute, parseMinute, validateFeatureRecords, type FeatureRecord, type StoredFeatureRecord } from '../../src/core/feature-record';
+import { formatMinute, MINUTE_MS, parseMinute, validateFeatureRecords, type FeatureRecord, type StoredFeatureRecord } from '../../src/core/feature-record';
 import { findGaps } from '../../src/core/series';
 import type { FeatureStore, MinuteRange } from '../../src/ports/feature-store';
 
@@ -18,6 +18,9 @@ export interface FeatureStoreSummary {
   gaps: Array<{ from: string; to: string; minutes: number }>;
   missingMinutes: number;
 }
+
+/** The first minute start at or after `time`. */
+const minuteStartFrom = (time: Date): string => formatMinute(Math.ceil(time.getTime() / MINUTE_MS) * MINUTE_MS);
 
 export class SqliteFeatureStore implements FeatureStore {
   constructor(
@@ -42,13 +45,14 @@ export class SqliteFeatureStore implements FeatureStore {
   }
 
   async getRecords({ from, to }: MinuteRange): Promise<StoredFeatureRecord[]> {
-    // tx_minute is fixed-width ISO 8601, so string order is time order.
+    // tx_minute is fixed-width ISO 8601, so string order is time order. A bound inside a minute is
+    // rounded up, as the port says (and as the AWS adapter's minute identifiers are).
     return this.db
       .prepare(
         `SELECT tx_minute, total_nb_trx_1min, total_fee_1min, avg_fee_1min, event_time FROM feature_records
          WHERE feature_group = ? AND tx_minute >= ? AND tx_minute < ? ORDER BY id`,
       )
-      .all(this.featureGroup, formatMinute(from), formatMinute(to)) as StoredFeatureRecord[];
+      .all(this.featureGroup, minuteStartFrom(from), minuteStartFrom(to)) as StoredFeatureRecord[];
   }
 
   /** The latest stored minute, or undefined when the group is empty. */

@@ -62,20 +62,6 @@ export function effectiveStatus(request: ApprovalRequest, now: Date): ApprovalSt
   return request.status;
 }
 
-export class ApprovalConflictError extends Error {
-  override name = 'ApprovalConflictError' as const;
-  constructor(readonly request: ApprovalRequest, message: string) {
-    super(message);
-  }
-}
-
-export class ApprovalNotFoundError extends Error {
-  override name = 'ApprovalNotFoundError' as const;
-  constructor() {
-    super('no approval request has this link: it may be mistyped or tampered with');
-  }
-}
-
 /** Why a decision at `at` could not be recorded on this request, in words a person understands. */
 export function conflictMessage(request: ApprovalRequest, at: string): string {
   const { decision } = request;

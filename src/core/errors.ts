@@ -3,6 +3,7 @@
  * what `ErrorEquals` in a state machine's Retry/Catch matches, so each is a string literal that survives
  * bundling and minification.
  */
+import type { ApprovalRequest } from './approval';
 
 /**
  * The base of the project's errors: a `name` that is a contract (set as a string literal by each
@@ -16,8 +17,8 @@ export abstract class PipelineError extends Error {
   }
 }
 
-export class ValidationError extends Error {
-  override name = 'ValidationError' as const;
+export class ValidationError extends PipelineError {
+  override readonly name = 'ValidationError' as const;
   constructor(
     message: string,
     readonly details: { recordId?: string; field?: string; line?: number } = {},
@@ -27,14 +28,38 @@ export class ValidationError extends Error {
   }
 }
 
-/** Too few valid points remain to train or evaluate. */
-export class InsufficientDataError extends Error {
-  override name = 'InsufficientDataError' as const;
+/**
+ * Too few valid points remain to train, evaluate or backtest. `found` and `needed` count points, when
+ * the thrower knows them.
+ */
+export class InsufficientDataError extends PipelineError {
+  override readonly name = 'InsufficientDataError' as const;
   constructor(
     message: string,
-    readonly found: number,
-    readonly needed: number,
+    readonly found?: number,
+    readonly needed?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
+  }
+}
+
+/** A decision came too late or twice: `request` is the approval request as it stands. */
+export class ApprovalConflictError extends PipelineError {
+  override readonly name = 'ApprovalConflictError' as const;
+  constructor(
+    readonly request: ApprovalRequest,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** No approval request has this link's hash: mistyped or tampered with. */
+export class ApprovalNotFoundError extends PipelineError {
+  override readonly name = 'ApprovalNotFoundError' as const;
+  constructor(options?: { cause?: unknown }) {
+    super('no approval request has this link: it may be mistyped or tampered with', options);
   }
 }

@@ -94,7 +94,8 @@ export function validateFeatureRecord(record: unknown, position: number): Featur
     if ((value as number) < 0) fail(field, `is ${value}, a negative fee`);
   }
   return {
-    tx_minute: r.tx_minute as string,
+    // One spelling per minute (…:00Z, not …:00.000Z): it is the record identifier in Feature Store.
+    tx_minute: formatMinute(parseMinute(r.tx_minute)!),
     total_nb_trx_1min: count as number,
     total_fee_1min: r.total_fee_1min as number,
     avg_fee_1min: r.avg_fee_1min as number,

@@ -5,9 +5,9 @@
  * it; naive and seasonal naive (season m, one day by default) forecast the same windows. Metrics are
  * pooled over all windows; missing actuals are skipped.
  */
+import { InsufficientDataError } from '../core/errors';
 import { DEFAULT_QUANTILES, meanWeightedQuantileLoss, rmse } from '../core/metrics';
 import { type BaselineForecast, naiveForecast, seasonalNaiveForecast } from './baselines';
-import { InsufficientDataError } from './errors';
 import { fitDeepAR } from './estimator';
 import { type Frequency, formatTimestamp, stepsPerDay, timeAt } from './frequency';
 import { parseHyperparameters } from './hyperparameters';
@@ -70,11 +70,14 @@ export function backtest(startMs: number, values: readonly number[], opts: Backt
   if (first < C + H) {
     throw new InsufficientDataError(
       `${N} points on the ${opts.freq.text} grid are too few for ${K} windows of ${H} with stride ${S}: the earliest origin would be ${first}, and training needs at least context_length + prediction_length = ${C + H} points before it`,
+      first,
+      C + H,
     );
   }
   const trainValues = values.slice(0, first);
-  if (trainValues.filter(Number.isFinite).length < C + H) {
-    throw new InsufficientDataError(`only ${trainValues.filter(Number.isFinite).length} observed points before the earliest origin; at least ${C + H} are needed`);
+  const observedBeforeFirst = trainValues.filter(Number.isFinite).length;
+  if (observedBeforeFirst < C + H) {
+    throw new InsufficientDataError(`only ${observedBeforeFirst} observed points before the earliest origin; at least ${C + H} are needed`, observedBeforeFirst, C + H);
   }
   const levels = [...DEFAULT_QUANTILES];
   const hp = parseHyperparameters({

@@ -3,8 +3,9 @@
  * builds the model configuration, prepares the series and trains; and the test-channel evaluation
  * SageMaker reports (the last prediction_length points of each test series, conditioned on the rest).
  */
+import { InsufficientDataError } from '../core/errors';
 import { meanWeightedQuantileLoss, rmse } from '../core/metrics';
-import { DataValidationError, InsufficientDataError } from './errors';
+import { DataValidationError } from './errors';
 import { lagsForFrequency, timeFeaturesForFrequency } from './features';
 import type { DeepARHyperparameters } from './hyperparameters';
 import type { DeepARRecord } from './jsonlines';
@@ -98,7 +99,7 @@ export function evaluateTest(
   const P = model.config.predictionLength;
   const rng = new Rng(seed);
   const windows = test.map((r, i) => {
-    if (r.target.length <= P) throw new InsufficientDataError(`test series ${i + 1} has ${r.target.length} points; more than prediction_length (${P}) are needed`);
+    if (r.target.length <= P) throw new InsufficientDataError(`test series ${i + 1} has ${r.target.length} points; more than prediction_length (${P}) are needed`, r.target.length, P + 1);
     const cut = r.target.length - P;
     const samples = predictor.sample(
       { startMs: r.startMs, target: r.target.slice(0, cut), cat: r.cat, dynamicFeat: r.dynamicFeat },

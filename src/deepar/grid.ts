@@ -3,7 +3,7 @@
  * to multiples of the step since the Unix epoch (months: calendar months), the value of a bucket is the
  * mean of its finite observations, and an empty bucket is missing (NaN).
  */
-import { InsufficientDataError } from './errors';
+import { InsufficientDataError } from '../core/errors';
 import { type Frequency, stepMinutes } from './frequency';
 
 export interface RegularSeries {

@@ -29,5 +29,5 @@ export { kernelBackend, setKernelBackend, wasmAvailable } from './kernels';
 export type { KernelBackend } from './kernels';
 export { Rng } from './rng';
 export {
-  DataValidationError, HyperparameterValidationError, InferenceConfigError, InsufficientDataError, ModelArtifactError,
+  DataValidationError, HyperparameterValidationError, InferenceConfigError, ModelArtifactError, TrainingJobError,
 } from './errors';

@@ -5,7 +5,7 @@
  * parameters of the best epoch kept (GluonTS's trainer defaults). Optionally data parallel over two
  * threads (see gradient-helper.ts; the runtime provides the thread).
  */
-import { InsufficientDataError } from './errors';
+import { InsufficientDataError } from '../core/errors';
 import type { Likelihood } from './likelihoods';
 import { contextScale, inputSize, type ModelConfig, type PreparedSeries, writeInput } from './model';
 import { allocateBatch, batchGradient, type BatchBuffers } from './batch-gradient';

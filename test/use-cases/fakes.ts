@@ -2,7 +2,8 @@
  * In-memory fakes of the ports, for use case tests that run in milliseconds. Each keeps what the
  * port's contract promises and no more; each remembers what it was asked, for the tests to read.
  */
-import { ApprovalConflictError, ApprovalNotFoundError, conflictMessage, type ApprovalDecision, type ApprovalRequest, type ApprovalStage } from '../../src/core/approval';
+import { conflictMessage, type ApprovalDecision, type ApprovalRequest, type ApprovalStage } from '../../src/core/approval';
+import { ApprovalConflictError, ApprovalNotFoundError } from '../../src/core/errors';
 import type { DeepArLine } from '../../src/core/deepar-channels';
 import type { DeepArForecast } from '../../src/core/evaluation';
 import { parseMinute, type FeatureRecord, type StoredFeatureRecord } from '../../src/core/feature-record';

@@ -11,14 +11,8 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  ApprovalConflictError,
-  ApprovalNotFoundError,
-  conflictMessage,
-  type ApprovalDecision,
-  type ApprovalRequest,
-  type ApprovalStage,
-} from '../../core/approval';
+import { conflictMessage, type ApprovalDecision, type ApprovalRequest, type ApprovalStage } from '../../core/approval';
+import { ApprovalConflictError, ApprovalNotFoundError } from '../../core/errors';
 import type { ApprovalStore } from '../../ports/approval-store';
 
 export const STATUS_INDEX = 'status-createdAt';

@@ -13,4 +13,4 @@ export * from '../index';
 export { loadModel, loadPredictor, saveModel } from './model-files';
 export { readChannel, runTrainingJob } from './train-job';
 export type { FinalMetric, TrainingJobRequest, TrainingJobResult, TrainingProgress } from './train-job';
-export { runInWorker, TrainingJobError } from './run-in-worker';
+export { runInWorker } from './run-in-worker';

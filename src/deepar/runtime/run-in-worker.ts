@@ -4,18 +4,8 @@
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { TrainingJobError } from '../errors';
 import type { TrainingJobRequest, TrainingJobResult } from './train-job';
-
-/** The worker's error, carrying the original error's `name` (e.g. HyperparameterValidationError). */
-export class TrainingJobError extends Error {
-  constructor(
-    override readonly name: string,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
 
 export function runInWorker(req: TrainingJobRequest): Promise<TrainingJobResult> {
   const { onProgress, ...data } = req;

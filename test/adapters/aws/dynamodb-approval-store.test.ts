@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbApprovalStore } from '../../../src/adapters/aws/dynamodb-approval-store';
-import { ApprovalConflictError } from '../../../src/core/approval';
+import { ApprovalConflictError } from '../../../src/core/errors';
 import { AN_EXECUTION, aRequest } from '../../builders/approvals';
 
 const TABLE = 'btc-fee-dev-approvals';

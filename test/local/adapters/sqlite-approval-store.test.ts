@@ -1,4 +1,4 @@
-import { ApprovalConflictError, ApprovalNotFoundError } from '../../../src/core/approval';
+import { ApprovalConflictError, ApprovalNotFoundError } from '../../../src/core/errors';
 import { SqliteApprovalStore } from '../../../local/adapters/sqlite-approval-store';
 import { AN_EXECUTION, T0, aRequest } from '../../builders/approvals';
 import { aTwinHome } from '../../builders/twin-home';
