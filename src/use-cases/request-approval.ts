@@ -3,7 +3,7 @@
  * a link carrying a random id of 128 bits or more (only its hash is stored) with the evidence. The
  * token is in neither the link nor the mail nor the result.
  */
-import { approvalIdFrom, hashApprovalId, type ApprovalEvidence, type ApprovalRequest, type ApprovalStage } from '../core/approval';
+import { approvalIdFrom, hashApprovalId, type ApprovalRequest } from '../core/approval';
 import type { ApprovalStore } from '../ports/approval-store';
 import type { MailMessage, Mailer } from '../ports/mailer';
 
@@ -21,15 +21,10 @@ export interface RequestApprovalDeps {
   randomBytes: (size: number) => Uint8Array;
 }
 
-export interface RequestApprovalInput {
-  taskToken: string;
-  executionArn: string;
-  stage: ApprovalStage;
-  modelPackageArn: string;
-  reportUri: string;
-  evidence: ApprovalEvidence;
+/** What the waiting task sends: the request as it will be stored, less what this use case derives. */
+export type RequestApprovalInput = Pick<ApprovalRequest, 'taskToken' | 'executionArn' | 'stage' | 'modelPackageArn' | 'reportUri' | 'evidence'> & {
   timeoutSeconds: number;
-}
+};
 
 const fmt = (v: number): string => String(Number(v.toPrecision(4)));
 
