@@ -5,7 +5,7 @@ import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
 import { loadRunConfig } from '../src/use-cases/load-run-config';
 import { once, taskHandler } from './lib/middleware';
-import { readSettings, type DeploymentSettings } from './lib/settings';
+import { readSettings, type DeploymentSettings } from '../src/core/deployment-settings';
 
 const LoadRunConfigEvent = z.object({
   executionName: z.string().min(1),
@@ -24,6 +24,6 @@ export function createHandler(deps: { parameterStore: () => ParameterStore; sett
 
 export const handler = createHandler({
   parameterStore: once(() => new SsmParameterStore()),
-  settings: once(() => readSettings()),
+  settings: once(() => readSettings(process.env)),
   logger: new Logger(),
 });

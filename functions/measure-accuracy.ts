@@ -14,7 +14,7 @@ import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
 import { measureAccuracy } from '../src/use-cases/measure-accuracy';
 import { once, requireEnv, taskHandler } from './lib/middleware';
-import type { DeploymentSettings } from './lib/settings';
+import type { DeploymentSettings } from '../src/core/deployment-settings';
 
 /** What the monitoring Lambdas need of the deployment settings (their environment holds only these). */
 export type MonitoringSettings = Pick<DeploymentSettings, 'PARAMETER_PATH' | 'STAGING_ENDPOINT_NAME' | 'PRODUCTION_ENDPOINT_NAME'>;

@@ -20,7 +20,7 @@ import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ApprovalStore } from '../src/ports/approval-store';
 import type { Mailer } from '../src/ports/mailer';
 import type { TaskCallbacks } from '../src/ports/task-callbacks';
-import type { DeploymentSettings } from '../functions/lib/settings';
+import type { DeploymentSettings } from '../src/core/deployment-settings';
 import type { EndpointForecaster } from '../src/ports/endpoint-forecaster';
 import type { Json } from './executor/definitions';
 import { readServerlessConfig } from './executor/definitions';

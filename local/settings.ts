@@ -1,5 +1,5 @@
 /** The twin's deployment settings: the same names the Lambdas read from their environment on AWS. */
-import type { DeploymentSettings } from '../functions/lib/settings';
+import type { DeploymentSettings } from '../src/core/deployment-settings';
 
 export const LOCAL_SERVICE = 'btc-fee-deepar';
 export const LOCAL_STAGE = 'local';

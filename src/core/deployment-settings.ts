@@ -3,7 +3,7 @@
  * SageMaker role, DeepAR's image for the region…). The twin passes its own local values.
  */
 import { z } from 'zod';
-import { ValidationError } from '../../src/core/errors';
+import { ValidationError } from './errors';
 
 const Settings = z.object({
   ARTIFACTS_BUCKET: z.string().min(3),
@@ -22,7 +22,8 @@ const Settings = z.object({
 
 export type DeploymentSettings = z.infer<typeof Settings>;
 
-export function readSettings(env: Record<string, string | undefined> = process.env): DeploymentSettings {
+/** Parses the settings from a Lambda's environment (`process.env`), naming the first bad variable. */
+export function readSettings(env: Record<string, string | undefined>): DeploymentSettings {
   const result = Settings.safeParse(env);
   if (!result.success) {
     const issue = result.error.issues[0];
