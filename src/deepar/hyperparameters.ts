@@ -45,6 +45,19 @@ export const HYPERPARAMETER_DEFAULTS: Readonly<Record<string, string>> = {
 };
 
 const REQUIRED = ['time_freq', 'context_length', 'prediction_length', 'epochs'] as const;
+
+/**
+ * SageMaker documents no upper bound for context_length and prediction_length ("Positive integer"; its tuning
+ * page recommends context_length 1..200). The twin trains on one machine and every training window unrolls
+ * context_length + prediction_length steps, so it refuses more than this (test/fixtures/aws/deepar-hyperparameters.json).
+ */
+export const MAX_CONTEXT_LENGTH = 1000;
+export const MAX_PREDICTION_LENGTH = 1000;
+
+/** An integer hyperparameter is written in decimal digits only: "0x10", "1e3", " 5" and "5.0" are refused, not reinterpreted. */
+const DECIMAL_INTEGER = /^\d+$/;
+/** A real hyperparameter: a decimal number with an optional exponent ("0.001", "1e-3"), nothing else (no hex, no spaces). */
+const DECIMAL_REAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const KNOWN = new Set<string>([...REQUIRED, ...Object.keys(HYPERPARAMETER_DEFAULTS), 'early_stopping_patience']);
 
 /** Validates SageMaker's string map and returns typed hyperparameters. */
@@ -61,7 +74,8 @@ export function parseHyperparameters(raw: Readonly<Record<string, unknown>>): De
       throw new HyperparameterValidationError(name, 'is required');
     }
   }
-  const get = (name: string): string => String(raw[name] ?? HYPERPARAMETER_DEFAULTS[name]).trim();
+  // Not trimmed: a value is passed on to SageMaker as it is, so it is checked as it is.
+  const get = (name: string): string => String(raw[name] ?? HYPERPARAMETER_DEFAULTS[name]);
 
   let timeFreq: Frequency;
   try {
@@ -76,8 +90,8 @@ export function parseHyperparameters(raw: Readonly<Record<string, unknown>>): De
   const esp = raw.early_stopping_patience;
   return {
     timeFreq,
-    contextLength: integer('context_length', get('context_length'), 1, 10000),
-    predictionLength: integer('prediction_length', get('prediction_length'), 1, 10000),
+    contextLength: integer('context_length', get('context_length'), 1, MAX_CONTEXT_LENGTH, BEYOND_WINDOW),
+    predictionLength: integer('prediction_length', get('prediction_length'), 1, MAX_PREDICTION_LENGTH, BEYOND_WINDOW),
     epochs: integer('epochs', get('epochs'), 1, 1000000),
     numCells: integer('num_cells', get('num_cells'), 1, 200),
     numLayers: integer('num_layers', get('num_layers'), 1, 8),
@@ -85,7 +99,7 @@ export function parseHyperparameters(raw: Readonly<Record<string, unknown>>): De
     learningRate: real('learning_rate', get('learning_rate'), 1e-6, 1, false),
     miniBatchSize: integer('mini_batch_size', get('mini_batch_size'), 1, 1028),
     dropoutRate: real('dropout_rate', get('dropout_rate'), 0, 1, true),
-    earlyStoppingPatience: esp === undefined ? undefined : integer('early_stopping_patience', String(esp).trim(), 1, 1000000),
+    earlyStoppingPatience: esp === undefined ? undefined : integer('early_stopping_patience', String(esp), 1, 1000000),
     numEvalSamples: integer('num_eval_samples', get('num_eval_samples'), 1, 100000),
     testQuantiles: quantiles('test_quantiles', get('test_quantiles')),
     embeddingDimension: integer('embedding_dimension', get('embedding_dimension'), 1, 1000),
@@ -94,16 +108,18 @@ export function parseHyperparameters(raw: Readonly<Record<string, unknown>>): De
   };
 }
 
-function integer(name: string, s: string, min: number, max: number): number {
-  if (!/^[+]?\d+$/.test(s)) throw new HyperparameterValidationError(name, `must be an integer, got "${s}"`);
+const BEYOND_WINDOW = 'each training window unrolls context_length + prediction_length steps on one machine; SageMaker documents no upper bound and its tuning page recommends context_length up to 200';
+
+function integer(name: string, s: string, min: number, max: number, why?: string): number {
+  if (!DECIMAL_INTEGER.test(s)) throw new HyperparameterValidationError(name, `must be an integer written in decimal digits (e.g. 60), got "${s}"`);
   const n = Number(s);
-  if (n < min || n > max) throw new HyperparameterValidationError(name, `must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new HyperparameterValidationError(name, `must be between ${min} and ${max}, got ${n}${why ? ` (${why})` : ''}`);
   return n;
 }
 
 function real(name: string, s: string, min: number, max: number, maxExclusive: boolean): number {
-  const n = s === '' ? NaN : Number(s);
-  if (!Number.isFinite(n)) throw new HyperparameterValidationError(name, `must be a number, got "${s}"`);
+  const n = DECIMAL_REAL.test(s) ? Number(s) : NaN;
+  if (!Number.isFinite(n)) throw new HyperparameterValidationError(name, `must be a decimal number (e.g. 0.001 or 1e-3), got "${s}"`);
   if (n < min || n > max || (maxExclusive && n === max)) {
     throw new HyperparameterValidationError(name, `must be in [${min}, ${max}${maxExclusive ? ')' : ']'}, got ${n}`);
   }
