@@ -2,7 +2,9 @@
  * The pipeline's run-time configuration, kept in SSM Parameter Store under one path per stage and read
  * by each run, so a user changes the threshold or the hyperparameters without a deployment.
  */
+import { parseFrequency, stepMinutes } from '../deepar/frequency';
 import { ValidationError } from './errors';
+import { MINUTE_MS } from './feature-record';
 
 /** Names under the parameter path (e.g. /btc-fee-deepar/dev/quality/threshold). */
 export const PARAMETER_NAMES = {
@@ -66,11 +68,17 @@ export interface RunConfig {
   approvalTimeoutHours: number;
 }
 
+/** A number as a user writes one: decimal, optional exponent. Not "0x10" (16 to Number()), not " 5", not "". */
+export const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The training series' spacing: the feature group holds one record per minute (`tx_minute`). */
+export const SERIES_STEP_MINUTES = MINUTE_MS / 60_000;
+
 /** Parses the stored strings; a bad value is a ValidationError naming the parameter and the value. */
 export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, path = ''): RunConfig {
   const number = (key: ParameterKey, check: (n: number) => boolean, expected: string): number => {
-    const n = Number(values[key]);
-    if (values[key] === undefined || values[key].trim() === '' || !Number.isFinite(n) || !check(n)) {
+    const n = DECIMAL_NUMBER.test(values[key] ?? '') ? Number(values[key]) : NaN;
+    if (!Number.isFinite(n) || !check(n)) {
       throw new ValidationError(`parameter ${parameterName(path, key)} is ${JSON.stringify(values[key])}, expected ${expected}`, { field: key });
     }
     return n;
@@ -87,6 +95,7 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
       { field: 'hyperparameters' },
     );
   }
+  checkTimeFreqMatchesSeries((hyperparameters as Record<string, string>).time_freq, parameterName(path, 'hyperparameters'));
   return {
     hyperparameters: hyperparameters as Record<string, string>,
     windowDays: number('windowDays', (n) => n > 0 && n <= 60, 'a number of days in (0, 60]'),
@@ -96,6 +105,30 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
     cooldownHours: number('cooldownHours', (n) => n >= 0, 'a number of hours, 0 or more'),
     approvalTimeoutHours: number('approvalTimeoutHours', (n) => n > 0 && n <= 24 * 365, 'a number of hours in (0, 8760]'),
   };
+}
+
+/**
+ * DeepAR reads the series at `time_freq`; the series a run extracts is on the feature group's one-minute grid.
+ * A mismatch (e.g. "H" for per-minute data) would train and register a model whose date features and lags
+ * are wrong without a word, so it is refused, naming both. An unparsable time_freq is left to DeepAR's own
+ * validation, which names it.
+ */
+function checkTimeFreqMatchesSeries(timeFreq: string | undefined, parameter: string): void {
+  if (timeFreq === undefined) return;
+  let minutes: number | undefined;
+  try {
+    minutes = stepMinutes(parseFrequency(timeFreq));
+  } catch {
+    return;
+  }
+  if (minutes !== SERIES_STEP_MINUTES) {
+    const spacing = minutes === undefined ? 'one month' : `${minutes} minutes`;
+    throw new ValidationError(
+      `parameter ${parameter}: time_freq "${timeFreq}" (${spacing}) does not match the series' spacing of ${SERIES_STEP_MINUTES} minute: ` +
+        'training reads one feature record per minute (tx_minute), so time_freq must be "1min"',
+      { field: 'hyperparameters.time_freq' },
+    );
+  }
 }
 
 /** Reads every run-time parameter from a parameter store (the port's `get`) and parses them. */
