@@ -63,9 +63,12 @@ export function registerBacktestCommand(program: Command): Command {
 }
 
 export function runBacktestCommand(opts: BacktestCommandOptions, log: (line: string) => void = () => {}): BacktestResult {
+  // Every option is checked before the file is read: a bad number costs nothing.
   const int = (name: string, v: string | undefined, min: number): number | undefined => {
     if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new BacktestOptionError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
+    if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
+      throw new BacktestOptionError(`--${name} must be a whole number ≥ ${min} written in decimal digits, got "${v}"`);
+    }
     return Number(v);
   };
   let freq;
@@ -74,23 +77,26 @@ export function runBacktestCommand(opts: BacktestCommandOptions, log: (line: str
   } catch (e) {
     throw new BacktestOptionError(`--freq ${(e as Error).message}`);
   }
-  let text: string;
-  try {
-    text = readFileSync(opts.csv, 'utf8');
-  } catch (e) {
-    throw new BacktestOptionError(`cannot read --csv ${opts.csv}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  const { timesMs, values } = readTimeSeries(text, opts.timeColumn, opts.targetColumn, opts.csv);
-  const grid = regularize(timesMs, values, freq);
-  log(`backtest: ${timesMs.length} rows → ${grid.values.length} points on the ${freq.text} grid`);
-  return backtest(grid.startMs, grid.values, {
-    freq,
+  const numbers = {
     predictionLength: int('prediction-length', opts.predictionLength, 1),
     windows: int('windows', opts.windows, 1),
     stride: int('stride', opts.stride, 1),
     contextLength: int('context-length', opts.contextLength, 1),
     epochs: int('epochs', opts.epochs, 1),
     seed: int('seed', opts.seed, 0),
+  };
+  let text: string;
+  try {
+    text = readFileSync(opts.csv, 'utf8');
+  } catch (e) {
+    throw new BacktestOptionError(`cannot read --csv ${opts.csv}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const { timesMs, values, lines } = readTimeSeries(text, opts.timeColumn, opts.targetColumn, opts.csv);
+  const grid = regularize(timesMs, values, freq, { whereIs: (i) => ({ line: lines[i], field: opts.timeColumn, source: opts.csv }) });
+  log(`backtest: ${timesMs.length} rows → ${grid.values.length} points on the ${freq.text} grid`);
+  return backtest(grid.startMs, grid.values, {
+    freq,
+    ...numbers,
     threads: Math.min(2, availableParallelism()),
     onEpoch: (e) => log(`deepar epoch ${e.epoch}: loss ${e.loss.toFixed(4)} (${e.seconds.toFixed(2)} s)`),
   });

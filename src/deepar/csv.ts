@@ -2,6 +2,7 @@
  * A small CSV reader for the backtest: header row, comma-separated, double-quoted fields allowed.
  * `readTimeSeries` picks a time column and a target column — or a ratio of two columns written
  * "a/b" (e.g. mempool_total_fee/mempool_count) — and reports bad input naming the row and column.
+ * `lines` gives each observation's line in the file, for errors found later (a row far outside the others).
  */
 import { DataValidationError } from './errors';
 import { parseTimestamp } from './frequency';
@@ -51,7 +52,7 @@ export function parseTimeCell(cell: string): number {
 
 export function readTimeSeries(
   text: string, timeColumn: string, targetColumn: string, source = 'the CSV',
-): { timesMs: number[]; values: number[] } {
+): { timesMs: number[]; values: number[]; lines: number[] } {
   const { header, rows } = parseCsv(text);
   const col = (name: string, option: string): number => {
     const i = header.indexOf(name);
@@ -64,6 +65,7 @@ export function readTimeSeries(
   const vi = parts.map((p) => col(p, '--target-column'));
   const timesMs: number[] = [];
   const values: number[] = [];
+  const lines: number[] = [];
   rows.forEach((r, k) => {
     const line = k + 2;
     const t = parseTimeCell(r[ti] ?? '');
@@ -78,7 +80,8 @@ export function readTimeSeries(
       return v;
     };
     timesMs.push(t);
+    lines.push(line);
     values.push(vi.length === 1 ? num(vi[0]) : num(vi[0]) / num(vi[1]));
   });
-  return { timesMs, values };
+  return { timesMs, values, lines };
 }

@@ -23,6 +23,14 @@ function writeCsv(name: string, hours: number, edit: (rows: string[]) => void = 
   return file;
 }
 
+/** 40 rows 30 days apart: evenly spread, so no row is an outlier, but a per-minute grid over them is 1.7 million points. */
+function writeSparseCsv(name: string): string {
+  const rows = ['time,total,count', ...Array.from({ length: 40 }, (_, i) => `${new Date(Date.UTC(2020, 0, 1) + i * 30 * 86_400_000).toISOString()},${i + 1},1`)];
+  const file = join(dir, name);
+  writeFileSync(file, rows.join('\n') + '\n');
+  return file;
+}
+
 async function run(args: string[]): Promise<{ stdout: string; stderr: string; error?: Error }> {
   const program = new Command('mlops').exitOverride();
   let stderr = '';
@@ -72,12 +80,26 @@ describe('Command: mlops backtest', () => {
     { name: 'an unparsable time', args: ['--csv', 'badtime', '--time-column', 'time', '--target-column', 'total'], message: /line 4: cannot parse time "yesterday" in column time/ },
     { name: 'too little data', args: ['--csv', 'short', '--time-column', 'time', '--target-column', 'total'], message: /too few for 3 windows/ },
     { name: 'a bad frequency', args: ['--csv', 'ok', '--time-column', 'time', '--target-column', 'total', '--freq', '7s'], message: /--freq must be M, W, D, H or min/ },
+    // Before: a 1970 row made a grid of millions of empty points and a meaningless score (exit 0).
+    {
+      name: 'a row dated 1970-01-01',
+      args: ['--csv', 'epoch', '--time-column', 'time', '--target-column', 'total'],
+      message: /epoch\.csv line 5: time 1970-01-01 00:00:00 lies 482,136 steps of H from the other rows \(2025-01-01 00:00:00 \.\. 2025-01-05 23:00:00\), farther than they span: a mistyped date\? Correct or remove the row; the H grid from 1970-01-01 00:00:00 to 2025-01-05 23:00:00 would hold 482,256 points \(at most 1,000,000\)/,
+    },
+    {
+      name: 'a span too long for the frequency',
+      args: ['--csv', 'sparse', '--time-column', 'time', '--target-column', 'total', '--freq', '1min'],
+      message: /sparse\.csv line 2: the 1min grid from 2020-01-01 00:00:00 to 2023-03-16 00:00:00 would hold 1,684,801 points \(at most 1,000,000\): too long a span for 1min/,
+    },
+    { name: 'a hexadecimal number of windows', args: ['--csv', 'ok', '--time-column', 'time', '--target-column', 'total', '--windows', '0x10'], message: /--windows must be a whole number ≥ 1 written in decimal digits, got "0x10"/ },
   ])('fails clearly on $name', async ({ args, message }) => {
     // Prepare
     const files: Record<string, string> = {
       ok: writeCsv('ok.csv', 24 * 5),
       badtime: writeCsv('badtime.csv', 24 * 5, (rows) => (rows[3] = 'yesterday,1,1')),
       short: writeCsv('short.csv', 20),
+      epoch: writeCsv('epoch.csv', 24 * 5, (rows) => (rows[4] = '1970-01-01T00:00:00Z,1,1')),
+      sparse: writeSparseCsv('sparse.csv'),
     };
     const resolved = args.map((a) => files[a] ?? a);
     // Act
