@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { backtest, type BacktestResult, parseFrequency, readTimeSeries, regularize } from '../../src/deepar/runtime';
 import { PipelineError } from '../../src/core/errors';
+import { checkNumericOption } from './options';
 
 /** A command-line option of `mlops backtest` is unusable (bad number, frequency or file). */
 export class BacktestOptionError extends PipelineError {
@@ -64,12 +65,13 @@ export function registerBacktestCommand(program: Command): Command {
 
 export function runBacktestCommand(opts: BacktestCommandOptions, log: (line: string) => void = () => {}): BacktestResult {
   // Every option is checked before the file is read: a bad number costs nothing.
-  const int = (name: string, v: string | undefined, min: number): number | undefined => {
+  const int = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
-      throw new BacktestOptionError(`--${name} must be a whole number ≥ ${min} written in decimal digits, got "${v}"`);
+    try {
+      return checkNumericOption(`--${name}`, v);
+    } catch (e) {
+      throw new BacktestOptionError((e as Error).message);
     }
-    return Number(v);
   };
   let freq;
   try {
@@ -78,12 +80,12 @@ export function runBacktestCommand(opts: BacktestCommandOptions, log: (line: str
     throw new BacktestOptionError(`--freq ${(e as Error).message}`);
   }
   const numbers = {
-    predictionLength: int('prediction-length', opts.predictionLength, 1),
-    windows: int('windows', opts.windows, 1),
-    stride: int('stride', opts.stride, 1),
-    contextLength: int('context-length', opts.contextLength, 1),
-    epochs: int('epochs', opts.epochs, 1),
-    seed: int('seed', opts.seed, 0),
+    predictionLength: int('prediction-length', opts.predictionLength),
+    windows: int('windows', opts.windows),
+    stride: int('stride', opts.stride),
+    contextLength: int('context-length', opts.contextLength),
+    epochs: int('epochs', opts.epochs),
+    seed: int('seed', opts.seed),
   };
   let text: string;
   try {

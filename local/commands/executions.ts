@@ -1,21 +1,24 @@
 import type { Command } from 'commander';
 import { ExecutionStore } from '../executor/execution-store';
 import { openTwin } from '../twin';
+import { checkNumericOption } from './options';
 
 export function registerExecutionsCommand(program: Command): void {
   program
     .command('executions [execution]')
     .description('list the state machines’ executions, or show one execution’s event history (by name or ARN)')
     .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
-    .option('--limit <n>', 'how many executions to list', '20')
+    .option('--limit <n>', 'how many executions to list (1 to 100000)', '20')
     .option('--json', 'print JSON')
     .action(async (execution: string | undefined, options: { home?: string; limit: string; json?: boolean }) => {
+      // Checked before the store is opened: "--limit -5" once listed everything (SQLite's LIMIT -1 is no limit).
+      const limit = checkNumericOption('--limit', options.limit);
       // Read-only: the executions table is enough, no need to build the pipeline (and seed, recover jobs).
       const twin = openTwin(options.home);
       try {
         const store = new ExecutionStore(twin.home.db);
         if (!execution) {
-          const list = store.list({ limit: Number(options.limit) || 20 });
+          const list = store.list({ limit });
           if (options.json) return console.log(JSON.stringify(list));
           if (list.length === 0) return console.log('no executions yet: `mlops up` starts a training once history is in, `mlops train` starts one now');
           for (const e of list) {

@@ -91,7 +91,7 @@ describe('Command: mlops backtest', () => {
       args: ['--csv', 'sparse', '--time-column', 'time', '--target-column', 'total', '--freq', '1min'],
       message: /sparse\.csv line 2: the 1min grid from 2020-01-01 00:00:00 to 2023-03-16 00:00:00 would hold 1,684,801 points \(at most 1,000,000\): too long a span for 1min/,
     },
-    { name: 'a hexadecimal number of windows', args: ['--csv', 'ok', '--time-column', 'time', '--target-column', 'total', '--windows', '0x10'], message: /--windows must be a whole number ≥ 1 written in decimal digits, got "0x10"/ },
+    { name: 'a hexadecimal number of windows', args: ['--csv', 'ok', '--time-column', 'time', '--target-column', 'total', '--windows', '0x10'], message: /--windows must be a whole number of windows from 1 to 10000, not "0x10"/ },
   ])('fails clearly on $name', async ({ args, message }) => {
     // Prepare
     const files: Record<string, string> = {

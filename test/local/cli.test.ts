@@ -1,9 +1,12 @@
 /** The `mlops` command as a user runs it: a real process over a temporary data dir. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Command } from 'commander';
+import { createProgram } from '../../local/cli';
+import { checkNumericOption, NUMERIC_OPTIONS, TEXT_OPTIONS } from '../../local/commands/options';
 
 const run = promisify(execFile);
 const MLOPS = join(__dirname, '..', '..', 'bin', 'mlops');
@@ -67,6 +70,29 @@ describe('Command: mlops', () => {
       code: 1,
       stderr: expect.stringContaining('--speed must be a positive number, not "fast"'),
     });
+  });
+
+  it('refuses a negative --limit instead of listing everything, before opening the data dir', async () => {
+    const untouched = join(home, 'never-created');
+    await expect(run('node', [MLOPS, 'executions', '--limit', '-5', '--home', untouched])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('mlops: --limit must be a whole number of executions from 1 to 100000, not "-5"'),
+    });
+    expect(existsSync(untouched)).toBe(false);
+  });
+
+  it('checks every option that takes a value: each is a numeric option with its range, or a text option', () => {
+    const valued: Array<{ flag: string; defaultValue: unknown }> = [];
+    const walk = (c: Command): void => {
+      for (const o of c.options) if ((o.required || o.optional) && o.long) valued.push({ flag: o.long, defaultValue: o.defaultValue });
+      c.commands.forEach(walk);
+    };
+    walk(createProgram());
+    expect(valued.filter(({ flag }) => !NUMERIC_OPTIONS[flag] && !TEXT_OPTIONS.includes(flag))).toEqual([]);
+    // and each numeric default is a value its own check accepts
+    for (const { flag, defaultValue } of valued) {
+      if (NUMERIC_OPTIONS[flag] && defaultValue !== undefined) expect(() => checkNumericOption(flag, String(defaultValue))).not.toThrow();
+    }
   });
 
   it('tells a user with an empty data dir how to fill it', async () => {
