@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { PARAMETER_DESCRIPTIONS, PARAMETER_NAMES, parameterName, parseRunConfig, type ParameterKey } from '../../src/core/run-config';
+import { ValidationError } from '../../src/core/errors';
 import { seedDefaultParameters } from '../../src/core/seed-parameters';
 import { parseHyperparameters } from '../../src/deepar/hyperparameters';
 import { LOCAL_SETTINGS } from '../settings';
@@ -9,7 +10,7 @@ const KEYS = Object.keys(PARAMETER_NAMES) as ParameterKey[];
 
 function keyOf(name: string): ParameterKey {
   const key = KEYS.find((k) => PARAMETER_NAMES[k] === name || k === name);
-  if (!key) throw new Error(`unknown parameter ${JSON.stringify(name)}; known: ${KEYS.map((k) => PARAMETER_NAMES[k]).join(', ')}`);
+  if (!key) throw new ValidationError(`unknown parameter ${JSON.stringify(name)}; known: ${KEYS.map((k) => PARAMETER_NAMES[k]).join(', ')}`, { field: name });
   return key;
 }
 
