@@ -6,6 +6,7 @@
  */
 import type { CreateTransformJobResponse, DescribeTransformJobResponse, TransformJobStatus } from '@aws-sdk/client-sagemaker';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import jobNames from '../../test/fixtures/aws/sagemaker-job-names.json';
 import { batchTransform } from '../../src/deepar/runtime';
 import { dateOf, failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, type ServiceContext } from './context';
 import { invalid, resourceInUse } from './errors';
@@ -148,7 +149,8 @@ export class TransformJobs {
   private assertNew(name: string): void {
     const row = this.find(name);
     if (row) {
-      throw resourceInUse(`Job name must be unique within an AWS account and region, and a job with this name already exists (${row.arn})`, 'TransformJobName');
+      // SageMaker's documented refusal (test/fixtures/aws/sagemaker-job-names.json): a name is never reused.
+      throw resourceInUse(`${jobNames.transformJob.message} (${row.arn})`, 'TransformJobName');
     }
   }
 
