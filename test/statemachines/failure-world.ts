@@ -80,7 +80,7 @@ export class FakeAws {
     }
     const sync = /^arn:aws:states:::states:startExecution(\.sync(:2)?)?$/.exec(resource);
     if (sync) {
-      return async (input) => {
+      return async (input): Promise<Json> => {
         // A started (not awaited) machine is another execution's business: only `.sync` runs it here.
         if (!sync[1]) return { ExecutionArn: `${String(input.StateMachineArn).replace(':stateMachine:', ':execution:')}:started`, StartDate: Date.now() };
         const started = this.stepFunctions.startExecution({ stateMachineArn: String(input.StateMachineArn), input: input.Input ?? {}, name: input.Name as string | undefined });
