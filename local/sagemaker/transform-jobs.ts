@@ -13,7 +13,7 @@ import { invalid, resourceInUse } from './errors';
 import type { ModelHost } from './model-host';
 import type { Models, StoredModel } from './models';
 import { relativeName } from './objects';
-import { checkTransformJobRequest, inputObjects, type ValidTransformJobRequest } from './transform-request';
+import { checkDeepArBatchSettings, checkTransformJobRequest, inputObjects, type ValidTransformJobRequest } from './transform-request';
 import { requireName, requireObject } from './validation';
 
 interface Row {
@@ -109,6 +109,7 @@ export class TransformJobs {
     const outputPath = req.TransformOutput!.S3OutputPath!.replace(/\/+$/, '');
     let current = '';
     try {
+      checkDeepArBatchSettings(req);
       const predictor = await this.host.load({ name: model.name, arn: model.arn, modelDataUrl: model.modelDataUrl, creationTime: model.creationTime.getTime() });
       for (const uri of inputs) {
         current = uri;

@@ -8,7 +8,7 @@ import type { LocalSageMaker } from '../../../local/sagemaker';
 import deepArFormats from '../../fixtures/aws/deepar-channel-formats.json';
 import jobNames from '../../fixtures/aws/sagemaker-job-names.json';
 import { aTwinHome } from '../../builders/twin-home';
-import { aFakeTrainer, aLocalSageMaker, aTrainingJobRequest, BUCKET, jsonLine, minuteSeries } from './builders';
+import { aFakeTrainer, aLocalSageMaker, aTrainingJobRequest, aTransformJobRequest, BUCKET, DEEPAR_IMAGE, jsonLine, minuteSeries, ROLE_ARN } from './builders';
 
 describe('LocalSageMaker: DeepAR channel formats and job names', () => {
   const home = aTwinHome();
@@ -49,6 +49,16 @@ describe('LocalSageMaker: DeepAR channel formats and job names', () => {
   it('reads any extension when the channel says its ContentType', async () => {
     await sagemaker.createTrainingJob(aTrainingJobRequest('fmt-explicit', await channelsNamed('fmt-explicit', 'train.jsonl')));
     expect((await sagemaker.waitForTrainingJob('fmt-explicit')).TrainingJobStatus).toBe('Completed');
+  });
+
+  it('fails a batch transform whose batches DeepAR cannot take (its documented BatchStrategy and SplitType)', async () => {
+    const { ModelArtifacts } = await sagemaker.waitForTrainingJob('fmt-json');
+    await sagemaker.call('createModel', { ModelName: 'fmt-model', PrimaryContainer: { Image: DEEPAR_IMAGE, ModelDataUrl: ModelArtifacts!.S3ModelArtifacts }, ExecutionRoleArn: ROLE_ARN });
+    const request = aTransformJobRequest('fmt-transform', 'fmt-model', `${BUCKET}/fmt-json/train/`);
+    await sagemaker.call('createTransformJob', { ...request, TransformInput: { ...request.TransformInput, SplitType: 'None' } });
+    const job = await sagemaker.waitForTransformJob('fmt-transform');
+    expect(job.TransformJobStatus).toBe('Failed');
+    expect(job.FailureReason).toContain(`ClientError: DeepAR's batch transform needs BatchStrategy ${deepArFormats.batchTransform.BatchStrategy} and TransformInput.SplitType ${deepArFormats.batchTransform.SplitType}`);
   });
 
   it('refuses a training job name it has seen, even once the job has ended, as SageMaker does', async () => {
