@@ -46,7 +46,7 @@ export function createHandler(deps: RequestApprovalDeps) {
 
 export const handler = createHandler({
   store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE') })),
-  mailer: once(() => new SnsMailer({ topicArn: requireEnv('NOTIFICATIONS_TOPIC_ARN') })),
+  mailer: once(() => new SnsMailer({ topicArn: requireEnv('APPROVAL_TOPIC_ARN') })),
   baseUrl: once(() => requireEnv('APPROVAL_BASE_URL')),
   logger: new Logger(),
 });

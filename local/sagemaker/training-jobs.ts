@@ -9,7 +9,8 @@ import type {
   TrainingJobStatus,
 } from '@aws-sdk/client-sagemaker';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import jobNames from '../../test/fixtures/aws/sagemaker-job-names.json';
 import { PipelineError } from '../../src/core/errors';
 import type { TrainingJobRequest, TrainingJobResult, TrainingProgress } from '../../src/deepar/runtime';
 import {
@@ -17,7 +18,7 @@ import {
 } from './context';
 import { invalid, resourceInUse, resourceLimitExceeded, resourceNotFound } from './errors';
 import { downloadPrefix, packDirectory } from './objects';
-import { checkChannelsExist, checkTrainingJobRequest, modelArtifactUri, type ValidTrainingJobRequest } from './training-request';
+import { checkChannelFormat, checkChannelsExist, checkTrainingJobRequest, modelArtifactUri, type ValidTrainingJobRequest } from './training-request';
 import { requireName, requireObject } from './validation';
 
 /** Runs DeepAR: `runInWorker` from src/deepar, or a stand-in in tests. */
@@ -176,7 +177,8 @@ export class TrainingJobs {
       const channelDirs: Record<string, string> = {};
       for (const c of req.InputDataConfig) {
         channelDirs[c.ChannelName!] = join(jobDir, 'input', 'data', c.ChannelName!);
-        await downloadPrefix(this.ctx.objectStore, c.DataSource!.S3DataSource!.S3Uri!, channelDirs[c.ChannelName!]);
+        const files = await downloadPrefix(this.ctx.objectStore, c.DataSource!.S3DataSource!.S3Uri!, channelDirs[c.ChannelName!]);
+        checkChannelFormat(c, files.map((f) => relative(channelDirs[c.ChannelName!], f)));
       }
       step('Training');
       const modelDir = join(jobDir, 'model');
@@ -278,10 +280,8 @@ export class TrainingJobs {
   private assertNew(name: string): void {
     const row = this.find(name);
     if (row) {
-      throw resourceInUse(
-        `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${row.arn})`,
-        'TrainingJobName',
-      );
+      // SageMaker's documented refusal (test/fixtures/aws/sagemaker-job-names.json): a name is never reused.
+      throw resourceInUse(`${jobNames.trainingJob.message} (${row.arn})`, 'TrainingJobName');
     }
   }
 

@@ -3,6 +3,8 @@
  * channels `train` (required) and `test` under S3 prefixes that hold objects, output path, resources, stopping condition.
  */
 import type { Channel, CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
+import deepArFormats from '../../test/fixtures/aws/deepar-channel-formats.json';
+import { PipelineError } from '../../src/core/errors';
 import type { FsObjectStore } from '../adapters/fs-object-store';
 import { invalid, validationError } from './errors';
 import {
@@ -86,4 +88,33 @@ export async function checkChannelsExist(store: FsObjectStore, req: ValidTrainin
 
 export function modelArtifactUri(req: ValidTrainingJobRequest): string {
   return `${req.OutputDataConfig!.S3OutputPath!.replace(/\/+$/, '')}/${req.TrainingJobName}/output/model.tar.gz`;
+}
+
+/** What DeepAR's container reports when it cannot read a channel: the job fails with this as its FailureReason. */
+export class ChannelFormatError extends PipelineError {
+  override readonly name = 'ClientError' as const;
+}
+
+/**
+ * DeepAR reads a channel's format from its files' extension (.json, .json.gz, .parquet), or from the
+ * channel's ContentType when the files have another one (test/fixtures/aws/deepar-channel-formats.json).
+ * Files starting with a period and `_SUCCESS` are skipped, as DeepAR skips them.
+ */
+export function checkChannelFormat(channel: Channel, relativeFiles: readonly string[]): void {
+  const { extensions, ignoredFiles, contentTypes } = deepArFormats.trainingChannels;
+  const base = (f: string) => f.split('/').pop()!;
+  const read = relativeFiles.filter((f) => !base(f).startsWith(ignoredFiles.startsWith) && base(f) !== ignoredFiles.named);
+  if (channel.ContentType !== undefined) {
+    if (!contentTypes.includes(channel.ContentType)) {
+      throw new ChannelFormatError(`channel ${channel.ChannelName}: DeepAR does not read ContentType ${JSON.stringify(channel.ContentType)} (it reads ${contentTypes.join(', ')})`);
+    }
+    return;
+  }
+  const unknown = read.filter((f) => !extensions.some((ext) => f.endsWith(ext)));
+  if (unknown.length > 0) {
+    throw new ChannelFormatError(
+      `channel ${channel.ChannelName}: cannot tell the format of ${unknown.slice(0, 3).join(', ')}: DeepAR reads it from the extension ` +
+        `(${extensions.join(', ')}), or give the channel a ContentType`,
+    );
+  }
 }

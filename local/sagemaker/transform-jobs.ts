@@ -6,13 +6,14 @@
  */
 import type { CreateTransformJobResponse, DescribeTransformJobResponse, TransformJobStatus } from '@aws-sdk/client-sagemaker';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import jobNames from '../../test/fixtures/aws/sagemaker-job-names.json';
 import { batchTransform } from '../../src/deepar/runtime';
 import { dateOf, failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, type ServiceContext } from './context';
 import { invalid, resourceInUse } from './errors';
 import type { ModelHost } from './model-host';
 import type { Models, StoredModel } from './models';
 import { relativeName } from './objects';
-import { checkTransformJobRequest, inputObjects, type ValidTransformJobRequest } from './transform-request';
+import { checkDeepArBatchSettings, checkTransformJobRequest, inputObjects, type ValidTransformJobRequest } from './transform-request';
 import { requireName, requireObject } from './validation';
 
 interface Row {
@@ -108,6 +109,7 @@ export class TransformJobs {
     const outputPath = req.TransformOutput!.S3OutputPath!.replace(/\/+$/, '');
     let current = '';
     try {
+      checkDeepArBatchSettings(req);
       const predictor = await this.host.load({ name: model.name, arn: model.arn, modelDataUrl: model.modelDataUrl, creationTime: model.creationTime.getTime() });
       for (const uri of inputs) {
         current = uri;
@@ -148,7 +150,8 @@ export class TransformJobs {
   private assertNew(name: string): void {
     const row = this.find(name);
     if (row) {
-      throw resourceInUse(`Job name must be unique within an AWS account and region, and a job with this name already exists (${row.arn})`, 'TransformJobName');
+      // SageMaker's documented refusal (test/fixtures/aws/sagemaker-job-names.json): a name is never reused.
+      throw resourceInUse(`${jobNames.transformJob.message} (${row.arn})`, 'TransformJobName');
     }
   }
 

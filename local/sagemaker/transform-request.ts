@@ -3,6 +3,8 @@
  * that holds objects, split and assembly by line (or none), an output path, resources.
  */
 import type { CreateTransformJobRequest } from '@aws-sdk/client-sagemaker';
+import deepArFormats from '../../test/fixtures/aws/deepar-channel-formats.json';
+import { PipelineError } from '../../src/core/errors';
 import type { FsObjectStore } from '../adapters/fs-object-store';
 import { invalid } from './errors';
 import {
@@ -50,4 +52,24 @@ export function checkTransformJobRequest(input: unknown): ValidTransformJobReque
 /** The input objects; a ValidationException when the prefix holds none. */
 export function inputObjects(store: FsObjectStore, req: ValidTransformJobRequest): Promise<string[]> {
   return requireObjectsUnder(store, req.TransformInput!.DataSource!.S3DataSource!.S3Uri!, 'TransformInput.DataSource.S3DataSource.S3Uri');
+}
+
+/** What DeepAR's inference container reports when the batch settings do not fit it: the job fails with it. */
+export class BatchSettingsError extends PipelineError {
+  override readonly name = 'ClientError' as const;
+}
+
+/**
+ * DeepAR's batch transform needs SingleRecord batches split by line: "the default values currently cause
+ * runtime failures" (test/fixtures/aws/deepar-channel-formats.json). The request is valid; the job fails.
+ */
+export function checkDeepArBatchSettings(req: ValidTransformJobRequest): void {
+  const { BatchStrategy, SplitType } = deepArFormats.batchTransform;
+  const given = { BatchStrategy: req.BatchStrategy ?? '(default)', SplitType: req.TransformInput?.SplitType ?? '(default None)' };
+  if (given.BatchStrategy !== BatchStrategy || given.SplitType !== SplitType) {
+    throw new BatchSettingsError(
+      `DeepAR's batch transform needs BatchStrategy ${BatchStrategy} and TransformInput.SplitType ${SplitType}; ` +
+        `this job has BatchStrategy ${given.BatchStrategy} and SplitType ${given.SplitType}`,
+    );
+  }
 }

@@ -51,13 +51,17 @@ export function parseMinute(value: unknown): number | undefined {
   return Number.isNaN(ms) || formatMinute(ms) !== value.replace('.000Z', 'Z') ? undefined : ms;
 }
 
-/** Epoch milliseconds of an ISO 8601 event time, or undefined. */
+/** Feature Store's String EventTime: `yyyy-MM-dd'T'HH:mm:ssZ` or `yyyy-MM-dd'T'HH:mm:ss.SSSZ`, nothing else. */
+const EVENT_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+export const EVENT_TIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss[.SSS]Z";
+
+/** Epoch milliseconds of an event time in Feature Store's format, or undefined (offsets, no seconds, microseconds, 30 February). */
 export function parseEventTime(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
-    return undefined;
-  }
+  if (typeof value !== 'string' || !EVENT_TIME_PATTERN.test(value)) return undefined;
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
+  // Date.parse rolls 2025-02-30 over to March: a real time formats back to itself.
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== value.slice(0, 19)) return undefined;
+  return ms;
 }
 
 /**
@@ -82,7 +86,7 @@ export function validateFeatureRecord(record: unknown, position: number): Featur
     fail('tx_minute', `is ${JSON.stringify(r.tx_minute)}, not the start of a UTC minute like 2025-03-05T02:12:00Z`);
   }
   if (parseEventTime(r.event_time) === undefined) {
-    fail('event_time', `is ${JSON.stringify(r.event_time)}, not an ISO 8601 time like 2025-03-05T02:13:00.000Z`);
+    fail('event_time', `is ${JSON.stringify(r.event_time)}, not Feature Store's ${EVENT_TIME_FORMAT} (UTC), like 2025-03-05T02:13:00.000Z`);
   }
   const count = r.total_nb_trx_1min;
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {

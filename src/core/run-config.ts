@@ -146,10 +146,15 @@ export function nextThreshold(loss: number, threshold: number, updateRate: numbe
   return loss < threshold ? loss + Math.abs(loss - threshold) * updateRate : threshold;
 }
 
-/** A SageMaker-safe resource name (training job, model, transform job) derived from an execution name. */
+/**
+ * A SageMaker-safe resource name (training job, model, transform job) derived from an execution name. It
+ * leaves room in SageMaker's 63 characters for the `-xxxxxxxx` each attempt of a job adds (training.asl.yml).
+ */
+export const JOB_NAME_MAX_LENGTH = 63 - 9;
+
 export function jobNameFrom(executionName: string): string {
   const cleaned = executionName.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-+/, '');
-  const name = cleaned.slice(0, 63).replace(/-+$/, '');
+  const name = cleaned.slice(0, JOB_NAME_MAX_LENGTH).replace(/-+$/, '');
   if (!name) throw new ValidationError(`cannot derive a job name from execution name ${JSON.stringify(executionName)}`);
   return name;
 }

@@ -42,20 +42,22 @@ export async function extractSeries(deps: ExtractSeriesDeps, input: ExtractSerie
     );
   }
   const p = `${input.dataPrefix}/data`;
+  // `.json`: DeepAR reads the channels' format from the file extension (.json, .json.gz, .parquet); the
+  // content is JSON Lines. The batch transform writes `<input>.out` beside nothing else.
   await Promise.all([
-    deps.objectStore.put(`${p}/train/train.jsonl`, channels.train, 'application/jsonlines'),
-    deps.objectStore.put(`${p}/test/test.jsonl`, channels.test, 'application/jsonlines'),
-    deps.objectStore.put(`${p}/transform/input.jsonl`, channels.transformInput, 'application/jsonlines'),
+    deps.objectStore.put(`${p}/train/train.json`, channels.train, 'application/jsonlines'),
+    deps.objectStore.put(`${p}/test/test.json`, channels.test, 'application/jsonlines'),
+    deps.objectStore.put(`${p}/transform/input.json`, channels.transformInput, 'application/jsonlines'),
     deps.objectStore.put(`${p}/holdout.json`, JSON.stringify({ start: channels.holdout.start, values: channels.holdout.values.map((v) => (Number.isFinite(v) ? v : null)) }), 'application/json'),
   ]);
   return {
     trainUri: `${p}/train/`,
     testUri: `${p}/test/`,
     transformInputUri: `${p}/transform/`,
-    trainFileUri: `${p}/train/train.jsonl`,
+    trainFileUri: `${p}/train/train.json`,
     holdoutUri: `${p}/holdout.json`,
     forecastPrefix: `${input.dataPrefix}/forecast/`,
-    forecastUri: `${input.dataPrefix}/forecast/input.jsonl.out`,
+    forecastUri: `${input.dataPrefix}/forecast/input.json.out`,
     reportUri: `${input.dataPrefix}/evaluation.json`,
     window: { from: formatMinute(from), to: formatMinute(to) },
     points: series.values.length,

@@ -95,6 +95,14 @@ export function describeFeatureStoreContract(name: string, makeSubject: MakeSubj
         await expect(store.putRecords(batch)).rejects.toMatchObject({ name: 'ValidationError', details: { field: 'avg_fee_1min', line: 1 } });
         expect(await store.getRecords({ from: at(0), to: at(3) })).toEqual([]);
       });
+
+      it("rejects an event_time Feature Store does not accept (an offset), naming the record, before writing any", async () => {
+        const { store } = subject();
+        const batch = [aRecord(0), aRecord(1, { event_time: '2025-03-05T00:02:00+00:00' }), aRecord(2)];
+
+        await expect(store.putRecords(batch)).rejects.toMatchObject({ name: 'ValidationError', details: { field: 'event_time', line: 1 } });
+        expect(await store.getRecords({ from: at(0), to: at(3) })).toEqual([]);
+      });
     });
   });
 }

@@ -75,15 +75,15 @@ describe('Stack: sls package', () => {
       'AWS::Logs::LogGroup': 15, // one per function, one per state machine
       'AWS::S3::Bucket': 2,
       'AWS::S3::BucketPolicy': 2,
-      'AWS::SNS::Subscription': 1,
-      'AWS::SNS::Topic': 1,
+      'AWS::SNS::Subscription': 2, // the approvers on each topic
+      'AWS::SNS::Topic': 2, // notifications (alarms too), approvals (links only)
       'AWS::SageMaker::FeatureGroup': 1,
       'AWS::SageMaker::ModelPackageGroup': 1,
       'AWS::StepFunctions::StateMachine': 4,
       'Custom::DefaultParameters': 1,
     });
     expect(Object.keys(template.Outputs ?? {})).toEqual(
-      expect.arrayContaining(['ArtifactsBucketName', 'FeatureGroupName', 'NotificationsTopicArn', 'ApprovalBaseUrl', 'ParameterPath', 'DashboardUrl']),
+      expect.arrayContaining(['ArtifactsBucketName', 'FeatureGroupName', 'NotificationsTopicArn', 'ApprovalTopicArn', 'ApprovalBaseUrl', 'ParameterPath', 'DashboardUrl']),
     );
   });
 
@@ -211,11 +211,10 @@ const passRoleToSageMaker: Need = {
     text(resource) === text({ 'Fn::GetAtt': ['SageMakerExecutionRole', 'Arn'] }) &&
     text(s.Condition) === text({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } }),
 };
-/** SageMaker resources of this stack: named after the service and stage (endpoint configs after the stage of the endpoint). */
+/** SageMaker resources of this stack: named after the service and stage (endpoint configs after their endpoint). */
 const sageMaker = (action: string, ...types: string[]): Need => ({
   action: `sagemaker:${action}`,
-  scope: (resource) =>
-    types.some((type) => text(resource).includes(`:${type}/${STAGE_PREFIX}`) || (type === 'endpoint-config' && /:endpoint-config\/(staging|production)-\*/.test(text(resource)))),
+  scope: (resource) => types.some((type) => text(resource).includes(`:${type}/${STAGE_PREFIX}`)),
 });
 const stateMachine = (name: string) => onArnContaining(`:stateMachine:${name}"`);
 const lambda = (value: string): Need => ({ action: 'lambda:InvokeFunction', scope: onResource({ 'Fn::GetAtt': [value.replace(/^getatt:/, ''), 'Arn'] }) });
@@ -390,7 +389,7 @@ describe('Stack: least privilege everywhere', () => {
           const t = text(r);
           // A Ref/GetAtt of this stack's resources, or an ARN naming this stage (or the DeepAR image, the vended events rules).
           const ownResource = /"(Ref|Fn::GetAtt)"/.test(t) && !t.includes('Fn::Sub');
-          const named = t.includes(STAGE_PREFIX) || t.includes('/btc-fee-deepar/test/') || /StepFunctionsGetEventsFor/.test(t) || /endpoint-config\/(staging|production)-\*/.test(t) || /ArtifactsBucket|ApprovalsTable/.test(t) || t.includes('repository/forecasting-deepar') || t.includes('log-group:/aws/sagemaker/');
+          const named = t.includes(STAGE_PREFIX) || t.includes('/btc-fee-deepar/test/') || /StepFunctionsGetEventsFor/.test(t) || /ArtifactsBucket|ApprovalsTable/.test(t) || t.includes('repository/forecasting-deepar') || t.includes('log-group:/aws/sagemaker/');
           expect({ role: name, resource: r, scoped: ownResource || named }).toEqual({ role: name, resource: r, scoped: true });
         }
       }
@@ -406,7 +405,7 @@ describe('Stack: functions', () => {
     extractSeries: ['FEATURE_GROUP_NAME'],
     evaluateForecast: [],
     updateThreshold: ['PARAMETER_PATH'],
-    requestApproval: ['APPROVAL_TABLE', 'NOTIFICATIONS_TOPIC_ARN', 'APPROVAL_BASE_URL'],
+    requestApproval: ['APPROVAL_TABLE', 'APPROVAL_TOPIC_ARN', 'APPROVAL_BASE_URL'],
     expireApproval: ['APPROVAL_TABLE'],
     approvalApi: ['APPROVAL_TABLE'],
     measureAccuracy: ['FEATURE_GROUP_NAME', 'PARAMETER_PATH', 'MONITORING_TABLE', 'STAGING_ENDPOINT_NAME', 'PRODUCTION_ENDPOINT_NAME', 'POWERTOOLS_METRICS_NAMESPACE'],
@@ -429,7 +428,9 @@ describe('Stack: functions', () => {
     expect(env('measureAccuracy').MONITORING_TABLE).toEqual({ Ref: 'MonitoringTable' });
     expect(env('measureAccuracy').POWERTOOLS_METRICS_NAMESPACE).toBe('BtcFeeDeepAR');
     expect(env('requestApproval').APPROVAL_TABLE).toEqual({ Ref: 'ApprovalsTable' });
-    expect(env('requestApproval').NOTIFICATIONS_TOPIC_ARN).toEqual({ Ref: 'NotificationsTopic' });
+    // Approval links on their own topic, never the one the alarms use (issue 11, item 7).
+    expect(env('requestApproval').APPROVAL_TOPIC_ARN).toEqual({ Ref: 'ApprovalTopic' });
+    expect(env('requestApproval').NOTIFICATIONS_TOPIC_ARN).toBeUndefined();
     expect(text(env('requestApproval').APPROVAL_BASE_URL)).toContain('${HttpApi}.execute-api');
     expect(env('seedParameters').PARAMETER_PATH).toBe('/btc-fee-deepar/test');
   });
@@ -484,6 +485,23 @@ describe('Stack: monitoring and notifications', () => {
     expect(subscription.Properties).toEqual({ TopicArn: { Ref: 'NotificationsTopic' }, Protocol: 'email', Endpoint: { Ref: 'ApproverEmail' } });
     expect(template.Parameters?.ApproverEmail.Default).toBe(''); // packaged without --param
     expect(template.Conditions?.HasApproverEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ApproverEmail' }, ''] }] });
+  });
+
+  it('sends approval links on a topic of their own: only requestApproval publishes there, no alarm does (issue 11, item 7)', () => {
+    expect(template.Resources.ApprovalTopic.Properties).toMatchObject({ TopicName: `${STAGE_PREFIX}-approvals`, KmsMasterKeyId: { Ref: 'NotificationsKey' } });
+    expect(template.Resources.ApproverEmailApprovalSubscription.Properties).toEqual({ TopicArn: { Ref: 'ApprovalTopic' }, Protocol: 'email', Endpoint: { Ref: 'ApproverEmail' } });
+    const publishers = ofType('AWS::IAM::Role')
+      .filter(([name]) => statementsOf(name).some((st) => actionsOf(st).includes('sns:Publish') && text(st.Resource).includes('"ApprovalTopic"')))
+      .map(([name]) => name);
+    expect(publishers).toEqual(['RequestApprovalRole']);
+    expect(statementsOf('RequestApprovalRole').filter((st) => actionsOf(st).includes('sns:Publish')).map((st) => st.Resource)).toEqual([{ Ref: 'ApprovalTopic' }]);
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm')) expect(text(alarm.Properties.AlarmActions)).not.toContain('ApprovalTopic');
+  });
+
+  it('scopes endpoint configs to this stack’s stage (issue 11, item 7)', () => {
+    const configs = statementsOf('DeployEndpointStateMachineRole').flatMap(resourcesOf).map(text).filter((r) => r.includes(':endpoint-config/'));
+    expect(configs.length).toBeGreaterThan(0);
+    for (const r of configs) expect(r).toMatch(new RegExp(`:endpoint-config/${STAGE_PREFIX}-(staging|production)-\\*`));
   });
 
   it('outputs where the approval links point', () => {

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import jobNames from '../fixtures/aws/sagemaker-job-names.json';
 import { aPipeline, statesVisited, type PipelineFixture } from '../builders/pipeline';
 
 jest.setTimeout(120_000);
@@ -44,7 +45,10 @@ describe('State machine: training', () => {
     expect(report.candidate.forecast.quantiles['0.9']).toHaveLength(30);
     expect(report.seasonalNaive.meanWQuantileLoss).toBeCloseTo(output.evaluation.seasonalNaiveLoss, 12);
     // The training job ran with the hyperparameters read from SSM at run time.
-    const job = await f.pipeline.sageMaker.call('describeTrainingJob', { TrainingJobName: output.jobName }) as Record<string, any>;
+    // The job is named per attempt (SageMaker never accepts a name twice: test/fixtures/aws/sagemaker-job-names.json);
+    // the model, and the output's modelName, carry that name.
+    expect(output.modelName).toMatch(new RegExp(`^${output.jobName}-[0-9a-f]{8}$`));
+    const job = await f.pipeline.sageMaker.call('describeTrainingJob', { TrainingJobName: output.modelName }) as Record<string, any>;
     expect(job.HyperParameters.num_cells).toBe('8');
     expect(job.FinalMetricDataList.map((m: { MetricName: string }) => m.MetricName).sort()).toEqual(['test:RMSE', 'test:mean_wQuantileLoss', 'train:final_loss']);
   });
@@ -139,6 +143,36 @@ describe('State machine: training', () => {
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('InsufficientDataError');
     expect(execution.cause).toMatch(/found 47 valid points between .*, need 90/);
+  });
+
+  it('TrainingCreatedThenRetryRenamesJob: a retry after SageMaker created the job sends a new name, not a refused duplicate (issue 11, item 6)', async () => {
+    f = await aPipeline();
+    await f.setParameter('quality/threshold', '10');
+    // The first CreateTrainingJob reaches SageMaker, but its answer is lost: the Task sees a throttling error.
+    const sageMaker = f.pipeline.sageMaker;
+    const realCall = sageMaker.call.bind(sageMaker);
+    const created: string[] = [];
+    let lose = 1;
+    sageMaker.call = async (action: string, params: Record<string, unknown>) => {
+      const result = await realCall(action, params);
+      if (action === 'createTrainingJob') {
+        created.push(String(params.TrainingJobName));
+        if (lose-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      }
+      return result;
+    };
+    const { executionArn, done } = f.pipeline.startTraining({ asOf: f.asOf });
+    const execution = await done;
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(f.pipeline.stepFunctions.history(executionArn).filter((e) => e.type === 'StateRetried').map((e) => e.stateName)).toEqual(['TrainModel']);
+    // Two jobs, two names, each within SageMaker's limit; the model comes from the attempt that answered.
+    expect(created).toHaveLength(2);
+    expect(new Set(created).size).toBe(2);
+    for (const name of created) expect(name.length).toBeLessThanOrEqual(jobNames.nameConstraint.maxLength);
+    expect((execution.output as { modelName: string }).modelName).toBe(created[1]);
+    // The first attempt's job ran on its own (SageMaker has no way to attach a second create to it).
+    expect((await sageMaker.waitForTrainingJob(created[0])).TrainingJobStatus).toBe('Completed');
   });
 
   it('ThrottledThenRetries: SageMaker throttling is retried by the definition’s Retry', async () => {

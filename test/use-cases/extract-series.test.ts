@@ -1,3 +1,4 @@
+import deepArFormats from '../fixtures/aws/deepar-channel-formats.json';
 import { range } from '../builders/feature-records';
 import { extractSeries, type ExtractSeriesInput } from '../../src/use-cases/extract-series';
 import { InMemoryObjectStore } from './fakes';
@@ -25,7 +26,7 @@ describe('Use case: extractSeries', () => {
       testUri: `${PREFIX}/data/test/`,
       transformInputUri: `${PREFIX}/data/transform/`,
       holdoutUri: `${PREFIX}/data/holdout.json`,
-      forecastUri: `${PREFIX}/forecast/input.jsonl.out`,
+      forecastUri: `${PREFIX}/forecast/input.json.out`,
       reportUri: `${PREFIX}/evaluation.json`,
       window: { from: '2025-03-05T00:00:00Z', to: '2025-03-05T02:24:00Z' },
       points: 144,
@@ -35,8 +36,21 @@ describe('Use case: extractSeries', () => {
       invalidRecords: 0,
     });
     expect(objectStore.json(`${PREFIX}/data/holdout.json`)).toEqual({ start: '2025-03-05 01:54:00', values: range(30, 114).map(level) });
-    const train = objectStore.json(`${PREFIX}/data/train/train.jsonl`) as { start: string; target: unknown[] };
+    const train = objectStore.json(`${PREFIX}/data/train/train.json`) as { start: string; target: unknown[] };
     expect([train.start, train.target.length, train.target[10]]).toEqual(['2025-03-05 00:00:00', 114, 'NaN']);
+  });
+
+  it('names every channel file with an extension DeepAR reads its format from, so no ContentType is needed (issue 11, item 4)', async () => {
+    const featureStore = await aFeatureStoreWith(range(MINUTES), level);
+    const objectStore = new InMemoryObjectStore();
+
+    const result = await extractSeries({ featureStore, objectStore }, INPUT);
+
+    const channelFiles = [...objectStore.objects.keys()].filter((uri) => [result.trainUri, result.testUri, result.transformInputUri].some((p) => uri.startsWith(p)));
+    expect(channelFiles).toHaveLength(3);
+    for (const uri of channelFiles) expect(deepArFormats.trainingChannels.extensions.some((ext) => uri.endsWith(ext))).toBe(true);
+    // The batch transform's output is its input's name with .out appended.
+    expect(result.forecastUri).toBe(`${PREFIX}/forecast/input.json${deepArFormats.transformOutput.suffix}`);
   });
 
   it('refuses to train when fewer than half the held-out minutes were observed, writing nothing', async () => {

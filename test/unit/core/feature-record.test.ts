@@ -1,5 +1,6 @@
 import { ValidationError } from '../../../src/core/errors';
-import { formatMinute, parseMinute, validateFeatureRecords } from '../../../src/core/feature-record';
+import { formatMinute, parseEventTime, parseMinute, validateFeatureRecords } from '../../../src/core/feature-record';
+import eventTime from '../../fixtures/aws/feature-store-event-time.json';
 import { aRecord } from '../../builders/feature-records';
 
 describe('Function: validateFeatureRecords', () => {
@@ -35,5 +36,22 @@ describe('Function: formatMinute / parseMinute', () => {
     expect(formatMinute(ms + 59_999)).toBe('2025-03-05T02:12:00Z');
     expect(parseMinute('2025-03-05T02:12:00Z')).toBe(ms);
     expect(parseMinute('2025-02-30T02:12:00Z')).toBeUndefined();
+  });
+});
+
+describe("Function: parseEventTime (Feature Store's EventTime formats, issue 11 item 7)", () => {
+  it.each(eventTime.accepted)('accepts %s', (value) => {
+    expect(parseEventTime(value)).toBe(Date.parse(value));
+  });
+
+  it.each(eventTime.rejected)('rejects %s', (value) => {
+    expect(parseEventTime(value)).toBeUndefined();
+  });
+
+  it('names the record and the format when a batch holds another format', () => {
+    const bad = { ...aRecord(1), event_time: '2025-03-05T00:02:00+00:00' };
+    expect(() => validateFeatureRecords([aRecord(0), bad])).toThrow(
+      `record 1 (tx_minute 2025-03-05T00:01:00Z): event_time is "2025-03-05T00:02:00+00:00", not Feature Store's yyyy-MM-dd'T'HH:mm:ss[.SSS]Z`,
+    );
   });
 });
