@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FEATURE_GROUP } from '../../src/core/feature-record';
+import { DEFAULT_PARAMETERS } from '../../src/core/run-config';
+import { defaultParametersHash } from '../../src/core/seed-parameters';
 import { loadRawDefinition, readServerlessConfig, resolveReferences, taskStates, type Definition, type Json } from '../../local/executor/definitions';
 
 const ROOT = join(__dirname, '..', '..');
@@ -18,11 +20,26 @@ let template: {
   Outputs?: Record<string, { Value: unknown }>;
 };
 
+/** `sls package` offline (no credentials, no network) into a new directory. */
+function packageInto(dir: string): typeof template {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-offline', SLS_TELEMETRY_DISABLED: '1' };
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'test', '--package', dir], { cwd: ROOT, env, stdio: 'pipe' });
+  return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}
+
+/** A second packaging, as the next `sls deploy` would do. */
+function packageTemplate(): typeof template {
+  const dir = mkdtempSync(join(tmpdir(), 'sls-package-again-'));
+  try {
+    return packageInto(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 beforeAll(() => {
   outDir = mkdtempSync(join(tmpdir(), 'sls-package-'));
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-offline', SLS_TELEMETRY_DISABLED: '1' };
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'test', '--package', outDir], { cwd: ROOT, env, stdio: 'pipe' });
-  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  template = packageInto(outDir);
 }, 120_000);
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
@@ -494,7 +511,12 @@ describe('Stack: monitoring and notifications', () => {
 describe('Stack: parameter defaults', () => {
   it('seeds them through a custom resource whose function may only put and read the project’s parameters', () => {
     const [[, seed]] = ofType('Custom::DefaultParameters');
-    expect(seed.Properties).toEqual({ ServiceToken: { 'Fn::GetAtt': ['SeedParametersLambdaFunction', 'Arn'] }, ParameterPath: '/btc-fee-deepar/test' });
+    expect(seed.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': ['SeedParametersLambdaFunction', 'Arn'] },
+      ParameterPath: '/btc-fee-deepar/test',
+      DefaultsHash: defaultParametersHash(),
+      DeploymentId: expect.stringMatching(/^\d+$/),
+    });
     expect(template.Resources.SeedParametersLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['SeedParametersRole', 'Arn'] });
     expect(statementsOf('SeedParametersRole')).toEqual([
       {
@@ -504,6 +526,16 @@ describe('Stack: parameter defaults', () => {
       },
     ]);
   });
+
+  // CloudFormation calls a custom resource again only when a property changed (test/fixtures/aws/cloudformation-custom-resource.json).
+  it('changes the custom resource when a release changes the defaults, and on every deploy', () => {
+    const [[, seed]] = ofType('Custom::DefaultParameters');
+    expect(defaultParametersHash({ ...DEFAULT_PARAMETERS, threshold: '0.4' })).not.toBe(seed.Properties.DefaultsHash);
+    expect(defaultParametersHash({ ...DEFAULT_PARAMETERS, addedByALaterRelease: '1' })).not.toBe(seed.Properties.DefaultsHash);
+    const again = packageTemplate();
+    expect(again.Resources.DefaultParameters.Properties.DefaultsHash).toBe(seed.Properties.DefaultsHash);
+    expect(again.Resources.DefaultParameters.Properties.DeploymentId).not.toBe(seed.Properties.DeploymentId);
+  }, 120_000);
 });
 
 describe('Stack: CloudFormation linter', () => {
