@@ -242,7 +242,8 @@ const checkStageUnused: Step = {
     try {
       await clients.cloudformation.send(new DescribeStacksCommand({ StackName: stackName(options) }));
     } catch (error) {
-      if (/does not exist/.test((error as Error).message)) {
+      // DescribeStacks answers a missing stack with a ValidationError (test/fixtures/aws/smoke-aws.json).
+      if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) {
         const existing = await clients.ssm.send(new GetParametersByPathCommand({ Path: parameterPath(options), Recursive: true, MaxResults: 1 }));
         state.parametersExisted = (existing.Parameters ?? []).length > 0;
         return `no stack ${stackName(options)}${state.parametersExisted ? `; parameters under ${parameterPath(options)} exist and will be kept` : ''}`;
@@ -259,13 +260,11 @@ const validateDefinitions: Step = {
   run: async ({ clients, log }, options, state) => {
     const problems: string[] = [];
     for (const [machine, definition] of Object.entries(definitionsFor(options, state.account!))) {
+      // AWS: rely on `result` (OK or FAIL) only; the diagnostics say where, for people to read.
       const { result, diagnostics = [] } = await clients.sfn.send(new ValidateStateMachineDefinitionCommand({ definition, type: 'STANDARD' }));
-      for (const d of diagnostics) {
-        const line = `${machine}: ${d.severity} ${d.code} ${d.message ?? ''}${d.location ? ` at ${d.location}` : ''}`;
-        if (d.severity === 'ERROR') problems.push(line);
-        else log(`  ${line}`);
-      }
-      if (result !== 'OK' && !diagnostics.some((d) => d.severity === 'ERROR')) problems.push(`${machine}: ValidateStateMachineDefinition answered ${result}`);
+      const lines = diagnostics.map((d) => `${machine}: ${d.severity} ${d.code} ${d.message ?? ''}${d.location ? ` at ${d.location}` : ''}`);
+      if (result === 'OK') lines.forEach((line) => log(`  ${line}`));
+      else problems.push(...(lines.length ? lines : [`${machine}: ValidateStateMachineDefinition answered ${result}`]));
     }
     if (problems.length) throw new Error(`Step Functions refuses a definition:\n  ${problems.join('\n  ')}`);
     return 'every definition valid';
@@ -308,6 +307,7 @@ const validatePolicies: Step = {
         checked += 1;
         for (const f of await ports.validatePolicy(decodeURIComponent(PolicyDocument))) {
           const line = `${role}/${policy}: ${f.findingType} ${f.issueCode}: ${f.findingDetails}`;
+          // ERROR: part of the policy does not work; SECURITY_WARNING: overly permissive. Warnings and suggestions are style.
           if (f.findingType === 'ERROR' || f.findingType === 'SECURITY_WARNING') blocking.push(line);
           else ports.log(`  ${line}`);
         }
@@ -425,7 +425,7 @@ export const STEPS: readonly Step[] = [
 const stateMachineArns = (state: SmokeState) =>
   ['TrainingStateMachineArn', 'DeploymentStateMachineArn', 'DeployEndpointStateMachineArn', 'MonitoringStateMachineArn'].map((k) => state.outputs[k]).filter(Boolean);
 
-const ENDPOINT_BUSY = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'UpdateRollbackFailed', 'Deleting']);
+const ENDPOINT_BUSY = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
 
 export const CLEANUP: readonly Step[] = [
   {
@@ -450,8 +450,8 @@ export const CLEANUP: readonly Step[] = [
       const names = await listAll(options, (NextToken) => clients.sagemaker.send(new ListEndpointsCommand({ NameContains: `${SERVICE}-${options.stage}`, NextToken })), (p) => p.Endpoints?.map((e) => e.EndpointName));
       for (const name of names) {
         // An endpoint being created or updated cannot be deleted: wait until it settles.
-        await pollUntil(ports, options, `endpoint ${name}`, () => clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name })), (e) => !ENDPOINT_BUSY.has(e.EndpointStatus ?? ''));
-        await clients.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name }));
+        const { EndpointStatus } = await pollUntil(ports, options, `endpoint ${name}`, () => clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name })), (e) => !ENDPOINT_BUSY.has(e.EndpointStatus ?? ''));
+        if (EndpointStatus !== 'Deleting') await clients.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name }));
       }
       return names.join(', ') || 'none';
     },

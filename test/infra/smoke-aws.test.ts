@@ -27,6 +27,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { MINUTE_MS, formatMinute, type FeatureRecord } from '../../src/core/feature-record';
 import { parseSmokeArgs, runSmoke, STEPS, type PolicyFinding, type SmokeOptions, type SmokePorts } from '../../scripts/smoke-aws';
+import documented from '../fixtures/aws/smoke-aws.json';
 
 const ACCOUNT = '123456789012';
 const STACK = 'btc-fee-deepar-smoke1';
@@ -54,6 +55,9 @@ const mocks = {
   ssm: mockClient(SSMClient),
 };
 
+/** DescribeStacks on a stack that does not exist, as AWS answers it. */
+const stackMissing = () => Object.assign(new Error(documented.describeStacksMissing.error.message), { name: documented.describeStacksMissing.error.name });
+
 const OPTIONS: SmokeOptions = { ...parseSmokeArgs(['--stage', 'smoke1', '--approver-email', 'approver@example.com']), pollMs: 1, maxWaitMs: 10 };
 
 /** 1001 minutes of records: three calls of the ingest Lambda (500, 500, 1). */
@@ -68,7 +72,7 @@ function workingAws(events: string[]) {
   mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/smoke` });
   mocks.cloudformation
     .on(DescribeStacksCommand)
-    .rejectsOnce(Object.assign(new Error(`Stack with id ${STACK} does not exist`), { name: 'ValidationError' }))
+    .rejectsOnce(stackMissing())
     .resolves({ Stacks: [{ StackName: STACK, CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: Object.entries(OUTPUTS).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] });
   mocks.cloudformation.on(ListStackResourcesCommand).resolves({
     StackResourceSummaries: [
@@ -80,7 +84,7 @@ function workingAws(events: string[]) {
   mocks.iam.on(GetRolePolicyCommand).resolves({ RoleName: 'r', PolicyName: 'ingest', PolicyDocument: encodeURIComponent('{"Version":"2012-10-17","Statement":[]}') });
   mocks.ssm.on(GetParametersByPathCommand).resolvesOnce({ Parameters: [] }).resolves({ Parameters: [{ Name: '/btc-fee-deepar/smoke1/quality/threshold' }] });
   mocks.ssm.on(DeleteParametersCommand).callsFake(({ Names }) => void events.push(`delete parameters ${Names.join(',')}`));
-  mocks.sfn.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+  mocks.sfn.on(ValidateStateMachineDefinitionCommand).resolves(documented.validateStateMachineDefinition.ok as never);
   mocks.lambda.on(InvokeCommand).callsFake(({ Payload }) => {
     events.push(`ingest ${JSON.parse(Buffer.from(Payload).toString()).records.length}`);
     return { StatusCode: 200, Payload: Buffer.from('{"written":1}') };
@@ -221,7 +225,7 @@ describe('Script: smoke-aws', () => {
     // Prepare
     const events: string[] = [];
     workingAws(events);
-    mocks.cloudformation.on(DescribeStacksCommand).rejects(Object.assign(new Error(`Stack with id ${STACK} does not exist`), { name: 'ValidationError' }));
+    mocks.cloudformation.on(DescribeStacksCommand).rejects(stackMissing());
     const ports = portsFor(events, {
       serverless: async (args) => {
         events.push(`sls ${args[0]}`);
@@ -269,11 +273,11 @@ describe('Script: smoke-aws', () => {
     // Prepare
     const events: string[] = [];
     workingAws(events);
-    mocks.sfn.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'FAIL', diagnostics: [{ severity: 'ERROR', code: 'SCHEMA_VALIDATION_FAILED', message: 'bad', location: '/States/X' }] });
+    mocks.sfn.on(ValidateStateMachineDefinitionCommand).resolves(documented.validateStateMachineDefinition.fail as never);
     // Act
     const report = await runSmoke(portsFor(events), OPTIONS);
     // Assess
-    expect(report.steps.find((s) => s.status === 'failed')?.detail).toContain('training: ERROR SCHEMA_VALIDATION_FAILED bad at /States/X');
+    expect(report.steps.find((s) => s.status === 'failed')?.detail).toContain('training: ERROR SCHEMA_VALIDATION_FAILED Schema validation reported errors. at /States/X');
     expect(events).toEqual([]);
   });
 
@@ -339,6 +343,46 @@ describe('Script: smoke-aws', () => {
     // Assess
     expect(report.cleanup.at(-1)).toMatchObject({ status: 'ok', detail: 'kept: they existed before the run' });
     expect(mocks.ssm).not.toHaveReceivedCommand(DeleteParametersCommand);
+  });
+
+  it('takes only a missing stack for a free stage: another ValidationError stops the preflight', async () => {
+    // Prepare
+    const events: string[] = [];
+    workingAws(events);
+    mocks.cloudformation.on(DescribeStacksCommand).rejects(Object.assign(new Error('1 validation error detected: Value at stackName failed to satisfy constraint'), { name: 'ValidationError' }));
+    // Act
+    const report = await runSmoke(portsFor(events), OPTIONS);
+    // Assess
+    expect(report.steps.find((s) => s.status === 'failed')).toMatchObject({ step: 'preflight: stage unused', detail: expect.stringContaining('failed to satisfy constraint') });
+    expect(events).toEqual([]);
+  });
+
+  it('stops when the ingest Lambda reports a function error, naming the records, and cleans up', async () => {
+    // Prepare
+    const events: string[] = [];
+    workingAws(events);
+    const { example } = documented.lambdaInvokeFunctionError;
+    mocks.lambda.on(InvokeCommand).resolves({ ...example, Payload: Buffer.from(example.Payload) } as never);
+    // Act
+    const report = await runSmoke(portsFor(events), OPTIONS);
+    // Assess
+    expect(report.steps.find((s) => s.status === 'failed')?.detail).toBe(
+      `Error: btc-fee-deepar-smoke1-ingestRecords refused records ${HISTORY[0].tx_minute}..${HISTORY[499].tx_minute}: ${example.Payload}`,
+    );
+    expect(events).not.toContain('start training');
+    expect(events).toContain('sls remove');
+  });
+
+  it.each(documented.validatePolicyFinding.findingTypes)('treats an Access Analyzer %s finding as AWS documents it', async (findingType) => {
+    // Prepare
+    const events: string[] = [];
+    workingAws(events);
+    const ports = portsFor(events, { validatePolicy: async () => [{ findingType, issueCode: 'CODE', findingDetails: 'details' }] });
+    // Act
+    const report = await runSmoke(ports, { ...OPTIONS, keep: true });
+    // Assess
+    const blocking = documented.validatePolicyFinding.blocking.includes(findingType);
+    expect(report.steps.find((s) => s.step.startsWith('IAM Access Analyzer'))?.status).toBe(blocking ? 'failed' : 'ok');
   });
 });
 
