@@ -66,8 +66,8 @@ export function createHandler(deps: SeedParametersDeps) {
     // The path names the resource (stable for a stack: its stage), so an Update answers the id it was given and is
     // never taken for a replacement (which would make CloudFormation send a Delete for the old one).
     const requested = (event.ResourceProperties as { ParameterPath?: unknown } | undefined)?.ParameterPath;
-    const physicalId =
-      event.RequestType === 'Create' ? (typeof requested === 'string' && requested) || event.LogicalResourceId : event.PhysicalResourceId;
+    const given = (event as { PhysicalResourceId?: string }).PhysicalResourceId;
+    const physicalId = given || (typeof requested === 'string' && requested) || event.LogicalResourceId;
     const answer = (status: CfnResponse['Status'], reason: string, data?: Record<string, string>) =>
       deps.respond(
         event.ResponseURL,

@@ -194,6 +194,16 @@ describe('Function: seed-parameters', () => {
     );
   });
 
+  it('refuses a request type the protocol does not have, seeding nothing and still answering', async () => {
+    // Prepare
+    const { responses, invoke } = setUp();
+    // Act
+    await invoke('Create', { RequestType: 'Replace' } as unknown as Partial<CloudFormationCustomResourceEvent>);
+    // Assess
+    expect(ssmMock.calls()).toHaveLength(0);
+    expect(responses[0].response).toMatchObject({ Status: 'FAILED', Reason: 'ValidationError: unknown RequestType "Replace"; expected Create, Update or Delete', PhysicalResourceId: PATH });
+  });
+
   it('keeps a long failure within the response size CloudFormation accepts', async () => {
     // Prepare
     ssmMock.on(PutParameterCommand).rejects(Object.assign(new Error('x'.repeat(10_000)), { name: 'InternalServerError' }));
