@@ -1,14 +1,17 @@
 /**
- * The CloudFormation custom resource behind `DefaultParameters` (serverless.yml): on Create and Update it
- * seeds the run-time parameters with their defaults, keeping every value that exists (a user's tuned
- * threshold survives a redeploy); on Delete it does nothing, so `sls remove` leaves the user's values.
- * It always answers CloudFormation's presigned response URL, or the stack would wait an hour for it.
+ * The CloudFormation custom resource behind `DefaultParameters` (serverless/resources/parameters.yml): on
+ * Create and Update it seeds the run-time parameters with their defaults, keeping every value that exists
+ * (a user's tuned threshold survives a redeploy); its properties change on every deploy, so a default added
+ * by a release or a parameter a user deleted is seeded on the next one. On Delete it does nothing, so
+ * `sls remove` leaves the user's values. It always answers CloudFormation's presigned response URL, or the
+ * stack would wait an hour for it (the protocol: test/fixtures/aws/cloudformation-custom-resource.json).
  */
 import { request } from 'node:https';
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
+import { ValidationError } from '../src/core/errors';
 import { seedDefaultParameters } from '../src/core/seed-parameters';
 import type { ParameterStore } from '../src/ports/parameter-store';
 import { lambdaContext, once, requireEnv } from './lib/middleware';
@@ -48,28 +51,53 @@ export interface SeedParametersDeps {
   logger: Logger;
 }
 
+/** The response body CloudFormation accepts (test/fixtures/aws/cloudformation-custom-resource.json). */
+const MAX_RESPONSE_BYTES = 4096;
+
+/** Keeps the response under CloudFormation's size limit by shortening its Reason, the only free text. */
+function withinSizeLimit(response: CfnResponse): CfnResponse {
+  const over = Buffer.byteLength(JSON.stringify(response)) - MAX_RESPONSE_BYTES;
+  return over > 0 ? { ...response, Reason: `${response.Reason.slice(0, Math.max(0, response.Reason.length - over - 3))}...` } : response;
+}
+
 export function createHandler(deps: SeedParametersDeps) {
   const { logger } = deps;
   return middy<CloudFormationCustomResourceEvent, void, Error, Context>().use(lambdaContext(logger)).handler(async (event) => {
-    // The path is stable for a stack (its stage); it names the resource, so an update never replaces it.
-    const physicalId = event.RequestType === 'Create' ? deps.parameterPath() : event.PhysicalResourceId;
+    // The path names the resource (stable for a stack: its stage), so an Update answers the id it was given and is
+    // never taken for a replacement (which would make CloudFormation send a Delete for the old one).
+    const requested = (event.ResourceProperties as { ParameterPath?: unknown } | undefined)?.ParameterPath;
+    const given = (event as { PhysicalResourceId?: string }).PhysicalResourceId;
+    const physicalId = given || (typeof requested === 'string' && requested) || event.LogicalResourceId;
     const answer = (status: CfnResponse['Status'], reason: string, data?: Record<string, string>) =>
-      deps.respond(event.ResponseURL, {
-        Status: status,
-        Reason: reason.slice(0, 1000),
-        PhysicalResourceId: physicalId,
-        StackId: event.StackId,
-        RequestId: event.RequestId,
-        LogicalResourceId: event.LogicalResourceId,
-        ...(data ? { Data: data } : {}),
-      });
+      deps.respond(
+        event.ResponseURL,
+        withinSizeLimit({
+          Status: status,
+          Reason: reason.slice(0, 1000),
+          PhysicalResourceId: physicalId,
+          StackId: event.StackId,
+          RequestId: event.RequestId,
+          LogicalResourceId: event.LogicalResourceId,
+          ...(data ? { Data: data } : {}),
+        }),
+      );
+    // Everything, the configuration included, is read inside the try: an unanswered request holds the stack for an hour.
     try {
       if (event.RequestType === 'Delete') {
+        // Also sent on a rollback and after a replacement: the parameters are people's, never deleted here.
         logger.info('delete: parameters kept', { physicalId });
         await answer('SUCCESS', 'parameters are kept on delete');
         return;
       }
+      if (event.RequestType !== 'Create' && event.RequestType !== 'Update') {
+        throw new ValidationError(`unknown RequestType ${JSON.stringify((event as { RequestType?: unknown }).RequestType)}; expected Create, Update or Delete`, { field: 'RequestType' });
+      }
       const path = deps.parameterPath();
+      if (requested !== undefined && requested !== path) {
+        throw new ValidationError(`the resource's ParameterPath ${JSON.stringify(requested)} is not the function's PARAMETER_PATH ${path}; nothing was seeded`, {
+          field: 'ResourceProperties.ParameterPath',
+        });
+      }
       const seeded = await seedDefaultParameters(deps.parameterStore(), path);
       logger.info('defaults seeded', { requestType: event.RequestType, path, seeded });
       await answer('SUCCESS', seeded.length ? `seeded ${seeded.join(', ')}` : 'every parameter already set', { Seeded: seeded.join(',') });

@@ -3,10 +3,14 @@
  * the generated CloudFormation is asserted on.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import aslValidator from 'asl-validator';
+import placeholderArns from '../fixtures/aws/placeholder-arns.json';
 import { FEATURE_GROUP } from '../../src/core/feature-record';
+import { DEFAULT_PARAMETERS } from '../../src/core/run-config';
+import { defaultParametersHash } from '../../src/core/seed-parameters';
 import { loadRawDefinition, readServerlessConfig, resolveReferences, taskStates, type Definition, type Json } from '../../local/executor/definitions';
 
 const ROOT = join(__dirname, '..', '..');
@@ -18,11 +22,26 @@ let template: {
   Outputs?: Record<string, { Value: unknown }>;
 };
 
+/** `sls package` offline (no credentials, no network) into a new directory. */
+function packageInto(dir: string): typeof template {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-offline', SLS_TELEMETRY_DISABLED: '1' };
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'test', '--package', dir], { cwd: ROOT, env, stdio: 'pipe' });
+  return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}
+
+/** A second packaging, as the next `sls deploy` would do. */
+function packageTemplate(): typeof template {
+  const dir = mkdtempSync(join(tmpdir(), 'sls-package-again-'));
+  try {
+    return packageInto(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 beforeAll(() => {
   outDir = mkdtempSync(join(tmpdir(), 'sls-package-'));
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-offline', SLS_TELEMETRY_DISABLED: '1' };
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'test', '--package', outDir], { cwd: ROOT, env, stdio: 'pipe' });
-  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  template = packageInto(outDir);
 }, 120_000);
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
@@ -512,7 +531,12 @@ describe('Stack: monitoring and notifications', () => {
 describe('Stack: parameter defaults', () => {
   it('seeds them through a custom resource whose function may only put and read the project’s parameters', () => {
     const [[, seed]] = ofType('Custom::DefaultParameters');
-    expect(seed.Properties).toEqual({ ServiceToken: { 'Fn::GetAtt': ['SeedParametersLambdaFunction', 'Arn'] }, ParameterPath: '/btc-fee-deepar/test' });
+    expect(seed.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': ['SeedParametersLambdaFunction', 'Arn'] },
+      ParameterPath: '/btc-fee-deepar/test',
+      DefaultsHash: defaultParametersHash(),
+      DeploymentId: expect.stringMatching(/^\d+$/),
+    });
     expect(template.Resources.SeedParametersLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['SeedParametersRole', 'Arn'] });
     expect(statementsOf('SeedParametersRole')).toEqual([
       {
@@ -522,14 +546,83 @@ describe('Stack: parameter defaults', () => {
       },
     ]);
   });
+
+  // CloudFormation calls a custom resource again only when a property changed (test/fixtures/aws/cloudformation-custom-resource.json).
+  it('changes the custom resource when a release changes the defaults, and on every deploy', () => {
+    const [[, seed]] = ofType('Custom::DefaultParameters');
+    expect(defaultParametersHash({ ...DEFAULT_PARAMETERS, threshold: '0.4' })).not.toBe(seed.Properties.DefaultsHash);
+    expect(defaultParametersHash({ ...DEFAULT_PARAMETERS, addedByALaterRelease: '1' })).not.toBe(seed.Properties.DefaultsHash);
+    const again = packageTemplate();
+    expect(again.Resources.DefaultParameters.Properties.DefaultsHash).toBe(seed.Properties.DefaultsHash);
+    expect(again.Resources.DefaultParameters.Properties.DeploymentId).not.toBe(seed.Properties.DeploymentId);
+  }, 120_000);
 });
+
+/**
+ * The definition text Step Functions receives: the plugin's Fn::Sub references (and pseudo parameters)
+ * replaced by placeholder ARNs of the right shape (test/fixtures/aws/placeholder-arns.json).
+ */
+function resolvedDefinitionText(machine: string): string {
+  const definition = stateMachineResource(machine)[1].Properties.DefinitionString;
+  if (typeof definition === 'string') return definition;
+  const [text, variables] = definition['Fn::Sub'] as [string, Record<string, Json>];
+  const { account, region, partition, byResourceType } = placeholderArns;
+  const pseudo: Record<string, string> = { 'AWS::AccountId': account, 'AWS::Region': region, 'AWS::Partition': partition, 'AWS::URLSuffix': 'amazonaws.com' };
+  return text.replace(/\$\{([^}]+)\}/g, (_, variable: string) => {
+    if (pseudo[variable]) return pseudo[variable];
+    const reference = variables[variable] as { 'Fn::GetAtt'?: string[]; Ref?: string } | undefined;
+    const logicalId = reference?.['Fn::GetAtt']?.[1] === 'Arn' ? reference['Fn::GetAtt'][0] : reference?.Ref;
+    const resource = logicalId ? template.Resources[logicalId] : undefined;
+    const format = resource && (byResourceType as Record<string, { format: string }>)[resource.Type]?.format;
+    if (!resource || !format) throw new Error(`${machine}: no placeholder ARN for \${${variable}} = ${JSON.stringify(reference)}`);
+    const name = resource.Properties?.FunctionName ?? resource.Properties?.StateMachineName ?? resource.Properties?.TopicName ?? logicalId;
+    return format.replace('{partition}', partition).replace('{region}', region).replace('{account}', account).replace('{name}', typeof name === 'string' ? name : logicalId!);
+  });
+}
+
+/** cfn-lint on a template of state machines whose definitions are given as plain strings, so its state machine checks apply. */
+function lintDefinitions(definitions: Record<string, string>, file: string) {
+  const resources = Object.fromEntries(
+    Object.entries(definitions).map(([id, text]) => [
+      id,
+      { Type: 'AWS::StepFunctions::StateMachine', Properties: { RoleArn: `arn:aws:iam::${placeholderArns.account}:role/placeholder`, DefinitionString: text } },
+    ]),
+  );
+  writeFileSync(join(outDir, file), JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: resources }, null, 2));
+  return spawnSync('cfn-lint', ['--', join(outDir, file)], { encoding: 'utf8' });
+}
 
 describe('Stack: CloudFormation linter', () => {
   // cfn-lint (Python) is not an npm package; where it is installed, the packaged template must pass it.
+  // .ci/run fails when cfn-lint is installed and any test of this block did not pass (a skip included).
   const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
-  (cfnLint.status === 0 ? it : it.skip)(`passes cfn-lint (${(cfnLint.stdout ?? '').trim() || 'not installed'})`, () => {
+  const withCfnLint = cfnLint.status === 0 ? it : it.skip;
+  const version = (cfnLint.stdout ?? '').trim() || 'not installed';
+
+  withCfnLint(`passes cfn-lint (${version})`, () => {
     // W3005: the Framework writes DependsOn beside a GetAtt of the same role; harmless.
     const run = spawnSync('cfn-lint', ['--ignore-checks', 'W3005', '--', join(outDir, 'cloudformation-template-update-stack.json')], { encoding: 'utf8' });
     expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: '' });
+  }, 60_000);
+
+  // cfn-lint checks a DefinitionString only when it is a plain string: the three wrapped in Fn::Sub are checked resolved.
+  it.each(MACHINES)('resolves the definition of %s to the text Step Functions receives, and it passes asl-validator', (machine) => {
+    const text = resolvedDefinitionText(machine);
+    expect(text).not.toMatch(/\$\{/);
+    // asl-validator adds fields to what it checks: it gets a parse of its own.
+    const { isValid, errors } = aslValidator(JSON.parse(text));
+    expect({ machine, isValid, errors }).toEqual({ machine, isValid: true, errors: [] });
+  });
+
+  withCfnLint(`passes cfn-lint's state machine checks with every definition resolved (${version})`, () => {
+    const resolved = Object.fromEntries(MACHINES.map((machine) => [stateMachineResource(machine)[0], resolvedDefinitionText(machine)]));
+    const run = lintDefinitions(resolved, 'definitions-resolved.json');
+    expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: '' });
+    // The checks do apply to these definitions: a broken copy of one is refused.
+    const [id, text] = Object.entries(resolved)[0];
+    const definition = JSON.parse(text) as { StartAt: string; States: Record<string, { Type: string }> };
+    definition.States[definition.StartAt].Type = 'Taks';
+    const broken = lintDefinitions({ [id]: JSON.stringify(definition) }, 'definitions-broken.json');
+    expect(broken.stdout).toContain('E3601');
   }, 60_000);
 });
