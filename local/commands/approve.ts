@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { effectiveStatus, hashApprovalId } from '../../src/core/approval';
 import { decideApproval } from '../../src/use-cases/decide-approval';
 import { describeOutcome } from '../../web/approval-page';
-import { linkIdFrom } from '../auto-approve';
+import { linkIdFrom, whyUnchanged } from '../auto-approve';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { openTwin } from '../twin';
 
@@ -31,10 +31,15 @@ async function decide(decision: 'approve' | 'reject', idOrLink: string, options:
       { id, decision, approver: options.as ?? userInfo().username, from: 'terminal (mlops)' },
     );
     if (outcome.kind === 'not-found') throw new Error(`no approval request has the id ${id}: check the link (\`mlops approvals\` lists the pending ones)`);
-    const outcomeText = describeOutcome(outcome.request, new Date()) ?? 'still pending';
-    if (outcome.kind === 'done') console.log(`${outcome.request.stage}: ${outcomeText} The pipeline goes on.`);
-    else {
-      console.error(`${outcome.request.stage}: nothing changed: ${outcomeText}`);
+    const { stage } = outcome.request;
+    if (outcome.kind === 'done') console.log(`${stage}: ${describeOutcome(outcome.request, new Date())} The pipeline goes on.`);
+    else if (outcome.kind === 'pending-delivery' && outcome.error === 'ExecutionNotRunningError') {
+      // Recorded while no twin runs its deployment: `mlops up` resumes the deployment with this decision.
+      console.log(`${stage}: recorded (${outcome.request.status} by ${outcome.request.decision?.by}). No twin is running this deployment now: \`mlops up\` resumes it with this decision.`);
+    } else if (outcome.kind === 'pending-delivery') {
+      console.log(`${stage}: recorded (${outcome.request.status}), not delivered yet: ${whyUnchanged(outcome)}`);
+    } else {
+      console.error(`${stage}: nothing changed: ${whyUnchanged(outcome)}`);
       process.exitCode = 1;
     }
   } finally {
