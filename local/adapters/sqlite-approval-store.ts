@@ -208,7 +208,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   async listUndelivered(): Promise<ApprovalRequest[]> {
-    const rows = this.db.prepare(`SELECT * FROM approval_requests WHERE delivery_state = 'pending' ORDER BY decided_at, rowid`).all() as Row[];
+    const rows = this.db.prepare(`SELECT * FROM approval_requests WHERE delivery_state = 'pending' ORDER BY created_at, rowid`).all() as Row[];
     return rows.map(toRequest);
   }
 

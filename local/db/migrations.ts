@@ -28,7 +28,7 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE approval_requests ADD COLUMN delivered_at TEXT;
    ALTER TABLE approval_requests ADD COLUMN delivery_carried_to TEXT;
    ALTER TABLE approval_requests ADD COLUMN sent_to TEXT;
-   CREATE INDEX approval_requests_by_delivery ON approval_requests (delivery_state, decided_at);`,
+   CREATE INDEX approval_requests_by_delivery ON approval_requests (delivery_state, created_at);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -25,7 +25,7 @@ export interface ApprovalStore {
    * delivery becomes `pending` and free. Undefined when it was not awaiting a task.
    */
   attachTaskToken(idHash: string, taskToken: string): Promise<ApprovalRequest | undefined>;
-  /** Decisions recorded but not yet delivered (delivery `pending`), oldest first: what the sweep sends. */
+  /** Decisions recorded but not yet delivered (delivery `pending`), oldest request first: what the sweep sends. */
   listUndelivered(): Promise<ApprovalRequest[]>;
   /** Every request of an execution (any status), oldest first: what a resumed execution carries over. */
   listForExecution(executionArn: string): Promise<ApprovalRequest[]>;

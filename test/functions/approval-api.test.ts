@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { approvalIdFrom, hashApprovalId } from '../../src/core/approval';
+import { TaskNoLongerWaitingError } from '../../src/ports/errors';
 import type { TaskCallbacks } from '../../src/ports/task-callbacks';
 import { createHandler } from '../../functions/approval-api';
 import { createHandler as createExpireHandler } from '../../functions/expire-approval';
@@ -211,6 +212,68 @@ describe('Function: approval-api handler', () => {
     // Assess
     expect(response.statusCode).toBe(409);
     expect(response.body).toContain('the pipeline had already stopped waiting');
+  });
+
+  // Issue 11 item 2: a failed SendTaskSuccess used to leave "approved" stored and a second click got
+  // 409: the execution waited out its 7 days. Now the decision stays pending delivery and is sent again.
+  it('a failed callback answers 202 "being delivered"; a second click sends the same decision again and never flips it', async () => {
+    // Prepare
+    const failing = recordingCallbacks(Object.assign(new Error('User is not authorized to perform: states:SendTaskSuccess'), { name: 'AccessDeniedException' }));
+
+    // Act
+    const first = await newHandler(failing.callbacks)(anEvent('POST', { body: 'decision=approve&approver=alice' }), {} as never);
+    const page = await newHandler()(anEvent('GET'), {} as never);
+    clock = new Date(clock.getTime() + 1000);
+    const second = await newHandler()(anEvent('POST', { body: 'decision=reject&approver=mallory' }), {} as never);
+    const third = await newHandler()(anEvent('POST', { body: 'decision=reject&approver=mallory' }), {} as never);
+
+    // Assess
+    expect(first.statusCode).toBe(202);
+    expect(first.body).toContain('Your decision is being delivered');
+    expect(first.body).toContain('AccessDeniedException');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('The decision is being delivered to the pipeline');
+    expect(page.body).toContain('<button type="submit" name="decision" value="approve">Send the decision (approved) again</button>');
+    expect(second.statusCode).toBe(200);
+    expect(second.body).toContain('Decision delivered');
+    expect(second.body).toContain('already approved by alice');
+    expect(third.statusCode).toBe(409);
+    expect(recorded.calls).toEqual([
+      { kind: 'success', token: A_TOKEN, payload: expect.objectContaining({ approved: true, decidedBy: 'alice' }) },
+    ]);
+    expect(await store.get(hashApprovalId(ID))).toMatchObject({ status: 'approved', decision: { by: 'alice' }, delivery: { state: 'delivered', attempts: 2 } });
+  });
+
+  it.each([
+    ['TaskTimedOut', 'its wait had timed out or was already closed'],
+    ['TaskDoesNotExist', 'does not exist any more'],
+    ['InvalidToken', 'did not accept'],
+  ])('answers Step Functions %s clearly on the page, and a second click says the same', async (reason, words) => {
+    // Prepare
+    const late = recordingCallbacks(new TaskNoLongerWaitingError(reason));
+
+    // Act
+    const response = await newHandler(late.callbacks)(anEvent('POST', { body: 'decision=approve' }), {} as never);
+    const again = await newHandler()(anEvent('POST', { body: 'decision=approve' }), {} as never);
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(response.body).toContain(words);
+    expect(response.body).toContain(reason);
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toContain(words);
+    expect(recorded.calls).toEqual([]);
+  });
+
+  it('shows who the link was sent to beside the typed name', async () => {
+    // Prepare
+    await store.create(aRequest({ idHash: hashApprovalId(`${ID}s`), sentTo: ['ops@example.com', 'risk@example.com'] }));
+
+    // Act
+    const response = await newHandler()(anEvent('GET', { id: `${ID}s` }), {} as never);
+
+    // Assess
+    expect(response.body).toContain('This link was sent to ops@example.com, risk@example.com.');
   });
 
   it('never shows the task token or logs it, nor the link id', async () => {
