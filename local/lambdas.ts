@@ -12,6 +12,7 @@ import { createHandler as loadRunConfig } from '../functions/load-run-config';
 import { createHandler as requestApproval } from '../functions/request-approval';
 import { createHandler as expireApproval } from '../functions/expire-approval';
 import { createHandler as approvalApi } from '../functions/approval-api';
+import { createHandler as redeliverDecisions } from '../functions/redeliver-decisions';
 import { createHandler as updateThreshold } from '../functions/update-threshold';
 import { createHandler as measureAccuracy } from '../functions/measure-accuracy';
 import { createHandler as decideRetraining } from '../functions/decide-retraining';
@@ -55,6 +56,7 @@ const WIRINGS: Record<string, (deps: LambdaDeps, logger: Logger) => Handler> = {
   'functions/expire-approval': ({ approvals, now }, logger) => expireApproval({ store: () => approvals, now, logger }),
   'functions/approval-api': ({ twin, approvals, callbacks, now }, logger) =>
     approvalApi({ store: () => approvals, callbacks: () => callbacks, objectStore: () => twin.objectStore, now, logger }) as unknown as Handler,
+  'functions/redeliver-decisions': ({ approvals, callbacks, now }, logger) => redeliverDecisions({ store: () => approvals, callbacks: () => callbacks, now, logger }),
   'functions/measure-accuracy': ({ twin, settings, forecaster, monitoringStore, metrics, now }, logger) =>
     measureAccuracy({
       featureStore: () => twin.featureStore,
