@@ -27,6 +27,7 @@ import type { Json } from './executor/definitions';
 import { readServerlessConfig } from './executor/definitions';
 import type { LocalLambda } from './executor/task-resolver';
 import type { Twin } from './twin';
+import { DEFAULT_TO } from './adapters/outbox-mailer';
 
 export interface LambdaDeps {
   twin: Twin;
@@ -52,7 +53,8 @@ const WIRINGS: Record<string, (deps: LambdaDeps, logger: Logger) => Handler> = {
   'functions/evaluate-forecast': ({ twin, forecaster }, logger) => evaluateForecast({ objectStore: () => twin.objectStore, forecaster: () => forecaster, logger }),
   'functions/update-threshold': ({ twin, settings }, logger) =>
     updateThreshold({ parameterStore: () => twin.parameterStore, parameterPath: () => settings.PARAMETER_PATH, logger }),
-  'functions/request-approval': ({ approvals, mailer, baseUrl, now }, logger) => requestApproval({ store: () => approvals, mailer: () => mailer, baseUrl, now, logger }),
+  'functions/request-approval': ({ approvals, mailer, callbacks, baseUrl, now }, logger) =>
+    requestApproval({ store: () => approvals, mailer: () => mailer, callbacks: () => callbacks, sentTo: async () => [DEFAULT_TO], baseUrl, now, logger }),
   'functions/expire-approval': ({ approvals, now }, logger) => expireApproval({ store: () => approvals, now, logger }),
   'functions/approval-api': ({ twin, approvals, callbacks, now }, logger) =>
     approvalApi({ store: () => approvals, callbacks: () => callbacks, objectStore: () => twin.objectStore, now, logger }) as unknown as Handler,
