@@ -16,6 +16,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { hashApprovalId, notWaitingMessage, type ApprovalRequest } from '../src/core/approval';
 import type { EvaluationReport } from '../src/core/evaluation';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
+import { SsmTaskTokenVault, taskTokenPath } from '../src/adapters/aws/ssm-task-token-vault';
 import { S3ObjectStore } from '../src/adapters/aws/s3-object-store';
 import { SfnTaskCallbacks } from '../src/adapters/aws/sfn-task-callbacks';
 import type { ApprovalStore } from '../src/ports/approval-store';
@@ -121,9 +122,12 @@ export function createHandler(deps: ApprovalApiDeps) {
     });
 }
 
+/** Task tokens live encrypted in SSM, the table keeps a reference (src/adapters/aws/ssm-task-token-vault). */
+const tokenVault = once(() => new SsmTaskTokenVault({ path: taskTokenPath(requireEnv('APPROVAL_TABLE')) }));
+
 export const handler = createHandler({
-  store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE') })),
-  callbacks: once(() => new SfnTaskCallbacks()),
+  store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE'), tokenVault: tokenVault() })),
+  callbacks: once(() => new SfnTaskCallbacks({ tokenVault: tokenVault() })),
   objectStore: once(() => new S3ObjectStore()),
   logger: new Logger(),
 });

@@ -6,6 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
+import { SsmTaskTokenVault, taskTokenPath } from '../src/adapters/aws/ssm-task-token-vault';
 import { SfnTaskCallbacks } from '../src/adapters/aws/sfn-task-callbacks';
 import type { ApprovalStore } from '../src/ports/approval-store';
 import type { TaskCallbacks } from '../src/ports/task-callbacks';
@@ -33,8 +34,11 @@ export function createHandler(deps: RedeliverDecisionsDeps) {
   });
 }
 
+/** Task tokens live encrypted in SSM, the table keeps a reference (src/adapters/aws/ssm-task-token-vault). */
+const tokenVault = once(() => new SsmTaskTokenVault({ path: taskTokenPath(requireEnv('APPROVAL_TABLE')) }));
+
 export const handler = createHandler({
-  store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE') })),
-  callbacks: once(() => new SfnTaskCallbacks()),
+  store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE'), tokenVault: tokenVault() })),
+  callbacks: once(() => new SfnTaskCallbacks({ tokenVault: tokenVault() })),
   logger: new Logger(),
 });

@@ -6,6 +6,7 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
+import { SsmTaskTokenVault, taskTokenPath } from '../src/adapters/aws/ssm-task-token-vault';
 import { SnsMailer } from '../src/adapters/aws/sns-mailer';
 import { snsEmailRecipients } from '../src/adapters/aws/sns-recipients';
 import type { ApprovalStore } from '../src/ports/approval-store';
@@ -57,8 +58,11 @@ export function createHandler(deps: RequestApprovalDeps) {
 
 const productionLogger = new Logger();
 
+/** Task tokens live encrypted in SSM, the table keeps a reference (src/adapters/aws/ssm-task-token-vault). */
+const tokenVault = once(() => new SsmTaskTokenVault({ path: taskTokenPath(requireEnv('APPROVAL_TABLE')) }));
+
 export const handler = createHandler({
-  store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE') })),
+  store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE'), tokenVault: tokenVault() })),
   mailer: once(() => new SnsMailer({ topicArn: requireEnv('NOTIFICATIONS_TOPIC_ARN') })),
   // Best effort: the page shows the topic's confirmed e-mail subscribers; the mail goes out without them.
   sentTo: () =>

@@ -26,6 +26,7 @@ import {
 } from '../../core/approval';
 import { ApprovalConflictError, ApprovalNotFoundError } from '../../core/errors';
 import type { ApprovalStore } from '../../ports/approval-store';
+import type { SsmTaskTokenVault } from './ssm-task-token-vault';
 
 export const STATUS_INDEX = 'status-createdAt';
 export const DELIVERY_INDEX = 'deliveryState-createdAt';
@@ -33,6 +34,11 @@ export const DELIVERY_INDEX = 'deliveryState-createdAt';
 export interface DynamoDbApprovalStoreOptions {
   tableName: string;
   client?: DynamoDBDocumentClient;
+  /**
+   * Keeps task tokens out of the table: the item holds only a reference the callbacks resolve
+   * (issue 13 item 6). The production handlers always give one; without it tokens are stored as given.
+   */
+  tokenVault?: Pick<SsmTaskTokenVault, 'seal' | 'discard'>;
 }
 
 type Item = ApprovalRequest & { expiresAtEpoch: number; deliveryState?: string; claimedUntil?: string };
@@ -70,18 +76,21 @@ export { conflictMessage };
 export class DynamoDbApprovalStore implements ApprovalStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly tokenVault: DynamoDbApprovalStoreOptions['tokenVault'];
 
   constructor(options: DynamoDbApprovalStoreOptions) {
     this.tableName = options.tableName;
+    this.tokenVault = options.tokenVault;
     this.client =
       options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   }
 
   async create(request: ApprovalRequest): Promise<void> {
+    const taskToken = await this.sealed(request.idHash, request.taskToken);
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: toItem(request),
+        Item: toItem({ ...request, taskToken }),
         ConditionExpression: 'attribute_not_exists(idHash)',
       }),
     );
@@ -196,6 +205,7 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     const current = await this.get(idHash);
     if (!current?.delivery || current.delivery.state !== 'awaiting-task') return undefined;
     const update = deliveryUpdate({ ...current.delivery, state: 'pending', claimedUntil: new Date(0).toISOString() });
+    const sealed = await this.sealed(idHash, taskToken);
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -204,7 +214,7 @@ export class DynamoDbApprovalStore implements ApprovalStore {
           UpdateExpression: `SET taskToken = :token, ${update.set}`,
           ConditionExpression: 'deliveryState = :awaiting',
           ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: { ...update.values, ':token': taskToken, ':awaiting': 'awaiting-task' },
+          ExpressionAttributeValues: { ...update.values, ':token': sealed, ':awaiting': 'awaiting-task' },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -251,8 +261,21 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     return requests;
   }
 
+  /** The reference the table keeps for a token (the token itself without a vault; '' stays ''). */
+  private async sealed(idHash: string, taskToken: string): Promise<string> {
+    return this.tokenVault && taskToken ? this.tokenVault.seal(idHash, taskToken) : taskToken;
+  }
+
   /** The conditional update to `expired`; undefined when the request was not pending (or does not exist). */
   private async expireIfPending(idHash: string, at: string): Promise<ApprovalRequest | undefined> {
+    const expired = await this.updateToExpired(idHash, at);
+    // Nothing can use an expired request's token any more.
+    // Best effort: a token left behind no longer opens anything (its wait timed out).
+    if (expired && this.tokenVault) await this.tokenVault.discard(expired.taskToken).catch(() => {});
+    return expired;
+  }
+
+  private async updateToExpired(idHash: string, at: string): Promise<ApprovalRequest | undefined> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
