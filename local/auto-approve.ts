@@ -62,5 +62,7 @@ export async function approveFromMail(text: string, deps: DecisionDeps, print?: 
     { store: deps.approvals, callbacks: deps.callbacks, now: deps.now() },
     { id, decision: 'approve', approver: 'auto-approve', from: 'mlops --auto-approve' },
   );
-  print?.(outcome.kind === 'done' ? `auto-approve: approved for ${outcome.request.stage}` : `auto-approve: nothing changed: ${whyUnchanged(outcome)}`);
+  if (outcome.kind === 'done') print?.(`auto-approve: approved for ${outcome.request.stage}`);
+  else if (outcome.kind === 'pending-delivery') print?.(`auto-approve: approved for ${outcome.request.stage}, not delivered yet: ${whyUnchanged(outcome)}`);
+  else print?.(`auto-approve: nothing changed: ${whyUnchanged(outcome)}`);
 }
