@@ -14,6 +14,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { hashApprovalId, notWaitingMessage, type ApprovalRequest } from '../src/core/approval';
+import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
+import { readAllowedApprovers } from '../src/use-cases/allowed-approvers';
 import type { EvaluationReport } from '../src/core/evaluation';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
 import { SsmTaskTokenVault, taskTokenPath } from '../src/adapters/aws/ssm-task-token-vault';
@@ -32,6 +34,8 @@ export interface ApprovalApiDeps {
   store: () => ApprovalStore;
   callbacks: () => TaskCallbacks;
   objectStore: () => ObjectStore;
+  /** Who may decide (run-time parameter approval/allowed-approvers); empty: anyone with the link. */
+  allowedApprovers?: () => Promise<string[]>;
   now?: () => Date;
   logger: Logger;
 }
@@ -76,10 +80,19 @@ async function decide(c: Controller, event: APIGatewayProxyEventV2, id: string):
     return html(400, renderErrorPage({ title: 'Unknown decision', message: `The form must say decision=approve or decision=reject. Nothing was changed.` }));
   }
   const now = c.now();
-  const outcome = await decideApproval({ store: c.store(), callbacks: c.callbacks(), now }, { id, decision, approver: form.get('approver') ?? '', from: fromOf(event) });
+  const allowedApprovers = await c.allowedApprovers();
+  const outcome = await decideApproval(
+    { store: c.store(), callbacks: c.callbacks(), now },
+    { id, decision, approver: form.get('approver') ?? '', from: fromOf(event), allowedApprovers },
+  );
   const idHash = hashApprovalId(id);
   const actionUrl = event.rawPath || `/approvals/${id}`;
   if (outcome.kind === 'not-found') return html(404, renderNotFoundPage());
+  if (outcome.kind === 'not-allowed') {
+    c.logger.warn('approver not on the allow-list', { idHash });
+    const message = `“${outcome.approver}” is not one of the approvers allowed to decide. Type the e-mail address this link was sent to. Nothing was changed.`;
+    return html(403, renderErrorPage({ title: 'Not an approver', message }));
+  }
   const { request } = outcome;
   const fields = { idHash, stage: request.stage, executionArn: request.executionArn, status: request.status, delivery: request.delivery?.state };
   if (outcome.kind === 'conflict') {
@@ -107,7 +120,7 @@ function statusOfRedelivery(redelivery: DeliveryResult['kind'] | undefined): num
 }
 
 export function createHandler(deps: ApprovalApiDeps) {
-  const c: Controller = { ...deps, now: deps.now ?? (() => new Date()) };
+  const c: Controller = { ...deps, now: deps.now ?? (() => new Date()), allowedApprovers: deps.allowedApprovers ?? (async () => []) };
   return middy<APIGatewayProxyEventV2, ApprovalApiResult>()
     .use(lambdaContext(deps.logger))
     .use(failurePage(deps.logger))
@@ -126,6 +139,7 @@ export function createHandler(deps: ApprovalApiDeps) {
 const tokenVault = once(() => new SsmTaskTokenVault({ path: taskTokenPath(requireEnv('APPROVAL_TABLE')) }));
 
 export const handler = createHandler({
+  allowedApprovers: () => readAllowedApprovers(new SsmParameterStore(), requireEnv('PARAMETER_PATH')),
   store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE'), tokenVault: tokenVault() })),
   callbacks: once(() => new SfnTaskCallbacks({ tokenVault: tokenVault() })),
   objectStore: once(() => new S3ObjectStore()),

@@ -49,6 +49,7 @@ export function whyUnchanged(outcome: Exclude<ApprovalOutcome, { kind: 'done' }>
     return outcome.message;
   }
   if (outcome.kind === 'pending-delivery') return `the decision is recorded but has not reached the pipeline yet (${outcome.error}); it is sent again by the next attempt`;
+  if (outcome.kind === 'not-allowed') return `${outcome.approver} is not on the approvers' allow-list (run-time parameter approval/allowed-approvers)`;
   return notWaitingMessage(outcome.reason);
 }
 

@@ -27,6 +27,7 @@ import type { Json } from './executor/definitions';
 import { readServerlessConfig } from './executor/definitions';
 import type { LocalLambda } from './executor/task-resolver';
 import type { Twin } from './twin';
+import { readAllowedApprovers } from '../src/use-cases/allowed-approvers';
 import { DEFAULT_TO } from './adapters/outbox-mailer';
 
 export interface LambdaDeps {
@@ -56,8 +57,15 @@ const WIRINGS: Record<string, (deps: LambdaDeps, logger: Logger) => Handler> = {
   'functions/request-approval': ({ approvals, mailer, callbacks, baseUrl, now }, logger) =>
     requestApproval({ store: () => approvals, mailer: () => mailer, callbacks: () => callbacks, sentTo: async () => [DEFAULT_TO], baseUrl, now, logger }),
   'functions/expire-approval': ({ approvals, now }, logger) => expireApproval({ store: () => approvals, now, logger }),
-  'functions/approval-api': ({ twin, approvals, callbacks, now }, logger) =>
-    approvalApi({ store: () => approvals, callbacks: () => callbacks, objectStore: () => twin.objectStore, now, logger }) as unknown as Handler,
+  'functions/approval-api': ({ twin, settings, approvals, callbacks, now }, logger) =>
+    approvalApi({
+      store: () => approvals,
+      callbacks: () => callbacks,
+      objectStore: () => twin.objectStore,
+      allowedApprovers: () => readAllowedApprovers(twin.parameterStore, settings.PARAMETER_PATH),
+      now,
+      logger,
+    }) as unknown as Handler,
   'functions/redeliver-decisions': ({ approvals, callbacks, now }, logger) => redeliverDecisions({ store: () => approvals, callbacks: () => callbacks, now, logger }),
   'functions/measure-accuracy': ({ twin, settings, forecaster, monitoringStore, metrics, now }, logger) =>
     measureAccuracy({

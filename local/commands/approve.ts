@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { effectiveStatus, hashApprovalId } from '../../src/core/approval';
+import { readAllowedApprovers } from '../../src/use-cases/allowed-approvers';
 import { decideApproval } from '../../src/use-cases/decide-approval';
 import { describeOutcome } from '../../web/approval-page';
 import { linkIdFrom, whyUnchanged } from '../auto-approve';
@@ -28,9 +29,16 @@ async function decide(decision: 'approve' | 'reject', idOrLink: string, options:
   try {
     const outcome = await decideApproval(
       { store: pipeline.approvals, callbacks: pipeline.taskTokens, now: new Date() },
-      { id, decision, approver: options.as ?? userInfo().username, from: 'terminal (mlops)' },
+      {
+        id,
+        decision,
+        approver: options.as ?? userInfo().username,
+        from: 'terminal (mlops)',
+        allowedApprovers: await readAllowedApprovers(twin.parameterStore, pipeline.settings.PARAMETER_PATH),
+      },
     );
     if (outcome.kind === 'not-found') throw new Error(`no approval request has the id ${id}: check the link (\`mlops approvals\` lists the pending ones)`);
+    if (outcome.kind === 'not-allowed') throw new Error(`${whyUnchanged(outcome)}: decide with --as <an address on it>; nothing was changed`);
     const { stage } = outcome.request;
     if (outcome.kind === 'done') console.log(`${stage}: ${describeOutcome(outcome.request, new Date())} The pipeline goes on.`);
     else if (outcome.kind === 'pending-delivery' && outcome.error === 'ExecutionNotRunningError') {

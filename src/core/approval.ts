@@ -154,3 +154,16 @@ export function carriedRequest(from: ApprovalRequest, toExecutionArn: string, no
 export function carriedRequestHash(executionArn: string, stage: ApprovalStage): string {
   return hashApprovalId(`carried:${executionArn}:${stage}`);
 }
+
+/** The run-time parameter (under the parameter path) listing who may decide; absent or empty: anyone with the link. */
+export const ALLOWED_APPROVERS_PARAMETER = 'approval/allowed-approvers';
+
+/** The allow-list as written in the parameter: addresses separated by commas, spaces or new lines, compared without case. */
+export function parseAllowedApprovers(value: string): string[] {
+  return value.split(/[\s,;]+/).map((a) => a.trim().toLowerCase()).filter(Boolean);
+}
+
+/** Whether the typed approver may decide: any when the list is empty, else one of its addresses (case aside). */
+export function isAllowedApprover(typed: string, allowed: readonly string[]): boolean {
+  return allowed.length === 0 || allowed.includes(typed.trim().toLowerCase());
+}

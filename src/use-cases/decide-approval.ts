@@ -6,7 +6,7 @@
  * and says why; when the decision recorded first has not reached Step Functions yet, the second click
  * delivers that decision again (never its own: a decision never flips).
  */
-import { conflictMessage, hashApprovalId, type ApprovalRequest } from '../core/approval';
+import { conflictMessage, hashApprovalId, isAllowedApprover, type ApprovalRequest } from '../core/approval';
 import type { ApprovalStore } from '../ports/approval-store';
 import type { TaskCallbacks } from '../ports/task-callbacks';
 import { redeliverDecision, sendClaimedDecision, type DeliveryResult } from './deliver-decision';
@@ -27,6 +27,12 @@ export interface DecideApprovalInput {
   approver: string;
   /** Where from (source address and user agent, or the terminal). */
   from: string;
+  /**
+   * Who may decide (run-time parameter approval/allowed-approvers); empty or absent: anyone with the
+   * link. The typed approver must be one of these addresses. Not authentication: it keeps a forwarded
+   * link from being used by someone who does not claim to be an approver, and records who claimed.
+   */
+  allowedApprovers?: readonly string[];
 }
 
 export type ApprovalOutcome =
@@ -41,7 +47,9 @@ export type ApprovalOutcome =
   | { kind: 'conflict'; request: ApprovalRequest; message: string; redelivery?: DeliveryResult['kind'] }
   /** Recorded, but Step Functions no longer waits for it (`reason`: TaskTimedOut, TaskDoesNotExist, InvalidToken). */
   | { kind: 'not-waiting'; request: ApprovalRequest; reason: string }
-  | { kind: 'not-found' };
+  | { kind: 'not-found' }
+  /** The typed approver is not on the allow-list: nothing was recorded. */
+  | { kind: 'not-allowed'; approver: string };
 
 /** The approver as recorded: one line of at most 200 characters, or "anonymous". */
 export function approverName(typed: string): string {
@@ -51,6 +59,7 @@ export function approverName(typed: string): string {
 
 export async function decideApproval(deps: DecideApprovalDeps, input: DecideApprovalInput): Promise<ApprovalOutcome> {
   const at = deps.now.toISOString();
+  if (!isAllowedApprover(approverName(input.approver), input.allowedApprovers ?? [])) return { kind: 'not-allowed', approver: approverName(input.approver) };
   let request: ApprovalRequest;
   try {
     request = await deps.store.decide(hashApprovalId(input.id), {

@@ -1,6 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { approvalIdFrom, hashApprovalId } from '../../src/core/approval';
 import { TaskNoLongerWaitingError } from '../../src/ports/errors';
+import { ALLOWED_APPROVERS_PARAMETER } from '../../src/core/approval';
+import { readAllowedApprovers } from '../../src/use-cases/allowed-approvers';
+import { InMemoryParameterStore } from '../use-cases/fakes';
 import type { TaskCallbacks } from '../../src/ports/task-callbacks';
 import { createHandler } from '../../functions/approval-api';
 import { createHandler as createExpireHandler } from '../../functions/expire-approval';
@@ -274,6 +277,32 @@ describe('Function: approval-api handler', () => {
 
     // Assess
     expect(response.body).toContain('This link was sent to ops@example.com, risk@example.com.');
+  });
+
+  // Issue 11 item 7d (optional part): an allow-list of approvers as a run-time parameter.
+  it('with an allow-list, refuses an approver not on it (403, nothing recorded) and accepts one on it, case aside', async () => {
+    // Prepare
+    const parameters = new InMemoryParameterStore();
+    await parameters.put(`/btc-fee/${ALLOWED_APPROVERS_PARAMETER}`, 'ops@example.com, Risk@Example.com');
+    const handler = createHandler({
+      store: () => store,
+      callbacks: () => recorded.callbacks,
+      objectStore: () => objectStore,
+      allowedApprovers: () => readAllowedApprovers(parameters, '/btc-fee'),
+      now: () => clock,
+      logger: aLoudLogger(),
+    });
+
+    // Act
+    const stranger = await handler(anEvent('POST', { body: 'decision=approve&approver=mallory%40example.com' }), {} as never);
+    const approver = await handler(anEvent('POST', { body: 'decision=approve&approver=risk%40example.com' }), {} as never);
+
+    // Assess
+    expect(stranger.statusCode).toBe(403);
+    expect(stranger.body).toContain('is not one of the approvers allowed to decide');
+    expect(approver.statusCode).toBe(200);
+    expect(recorded.calls).toHaveLength(1);
+    expect((await store.get(hashApprovalId(ID)))?.decision?.by).toBe('risk@example.com');
   });
 
   it('never shows the task token or logs it, nor the link id', async () => {

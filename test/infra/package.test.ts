@@ -414,7 +414,7 @@ describe('Stack: functions', () => {
     updateThreshold: ['PARAMETER_PATH'],
     requestApproval: ['APPROVAL_TABLE', 'NOTIFICATIONS_TOPIC_ARN', 'APPROVAL_BASE_URL'],
     expireApproval: ['APPROVAL_TABLE'],
-    approvalApi: ['APPROVAL_TABLE'],
+    approvalApi: ['APPROVAL_TABLE', 'PARAMETER_PATH'],
     redeliverDecisions: ['APPROVAL_TABLE'],
     measureAccuracy: ['FEATURE_GROUP_NAME', 'PARAMETER_PATH', 'MONITORING_TABLE', 'STAGING_ENDPOINT_NAME', 'PRODUCTION_ENDPOINT_NAME', 'POWERTOOLS_METRICS_NAMESPACE'],
     decideRetraining: ['MONITORING_TABLE', 'PARAMETER_PATH'],

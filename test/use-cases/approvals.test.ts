@@ -2,12 +2,13 @@ import { approvalIdFrom, hashApprovalId, notWaitingMessage } from '../../src/cor
 import { TaskNoLongerWaitingError } from '../../src/ports/errors';
 import type { TaskCallbacks } from '../../src/ports/task-callbacks';
 import { redeliverDecisions } from '../../src/use-cases/redeliver-decisions';
+import { readAllowedApprovers } from '../../src/use-cases/allowed-approvers';
 import SEND_TASK_ERRORS from '../fixtures/aws/sfn-send-task-errors.json';
 import { approverName, decideApproval, type DecideApprovalInput } from '../../src/use-cases/decide-approval';
 import { expireApproval } from '../../src/use-cases/expire-approval';
 import { ID_BYTES, requestApproval, type RequestApprovalInput } from '../../src/use-cases/request-approval';
 import { AN_EXECUTION, A_PACKAGE, A_TOKEN, T0, aRequest } from '../builders/approvals';
-import { InMemoryApprovalStore, RecordingCallbacks, RecordingMailer } from './fakes';
+import { InMemoryApprovalStore, InMemoryParameterStore, RecordingCallbacks, RecordingMailer } from './fakes';
 
 const ID = approvalIdFrom(Buffer.alloc(ID_BYTES, 42));
 
@@ -250,5 +251,24 @@ describe('Use case: redeliverDecisions (the scheduled sweep)', () => {
       { kind: 'success', token: 'token-0' },
       { kind: 'failure', token: 'token-1' },
     ]);
+  });
+});
+
+describe('Use case: readAllowedApprovers', () => {
+  it('reads the allow-list from the run-time parameter; none when it is absent or empty', async () => {
+    const parameters = new InMemoryParameterStore();
+    expect(await readAllowedApprovers(parameters, '/p/')).toEqual([]);
+    await parameters.put('/p/approval/allowed-approvers', ' Ops@Example.com,risk@example.com\nlead@example.com ');
+    expect(await readAllowedApprovers(parameters, '/p/')).toEqual(['ops@example.com', 'risk@example.com', 'lead@example.com']);
+    await parameters.put('/p/approval/allowed-approvers', ' ', { overwrite: true });
+    expect(await readAllowedApprovers(parameters, '/p')).toEqual([]);
+  });
+
+  it('lets decideApproval refuse an approver not on the list before anything is recorded', async () => {
+    const { store, callbacks, decide } = await aPendingApproval();
+    const outcome = await decide({ approver: 'Mallory', allowedApprovers: ['ops@example.com'] });
+    expect(outcome).toEqual({ kind: 'not-allowed', approver: 'Mallory' });
+    expect((await store.get(hashApprovalId(ID)))?.status).toBe('pending');
+    expect(callbacks.calls).toEqual([]);
   });
 });
