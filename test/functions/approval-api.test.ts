@@ -7,6 +7,7 @@ import { InMemoryParameterStore } from '../use-cases/fakes';
 import type { TaskCallbacks } from '../../src/ports/task-callbacks';
 import { createHandler } from '../../functions/approval-api';
 import { createHandler as createExpireHandler } from '../../functions/expire-approval';
+import { createHandler as createRedeliverHandler } from '../../functions/redeliver-decisions';
 import { FsObjectStore } from '../../local/adapters/fs-object-store';
 import { SqliteApprovalStore } from '../../local/adapters/sqlite-approval-store';
 import { AN_EXECUTION, A_TOKEN, T0, aReport, aRequest } from '../builders/approvals';
@@ -369,5 +370,36 @@ describe('Function: expire-approval handler', () => {
 
   it('rejects an event without a stage', async () => {
     await expect(createExpireHandler({ store: () => store, logger: aSilentLogger() })({ executionArn: AN_EXECUTION }, {} as never)).rejects.toMatchObject({ name: 'ValidationError' });
+  });
+});
+
+describe('Function: redeliver-decisions handler (the scheduled sweep)', () => {
+  let home: ReturnType<typeof aTwinHome>;
+  let store: SqliteApprovalStore;
+  beforeEach(() => {
+    home = aTwinHome();
+    store = new SqliteApprovalStore(home.db);
+  });
+  afterEach(() => home.dispose());
+
+  it('sends an undelivered decision again from a scheduled event, and says what it did', async () => {
+    // Prepare: an approval whose first callback failed
+    await store.create(aRequest({ idHash: hashApprovalId(ID) }));
+    const at = new Date(T0.getTime() + 60_000);
+    const failing = recordingCallbacks(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    await createHandler({ store: () => store, callbacks: () => failing.callbacks, objectStore: () => new FsObjectStore(home.objectsDir), now: () => at, logger: aSilentLogger() })(
+      anEvent('POST', { body: 'decision=approve&approver=alice' }),
+      {} as never,
+    );
+    const working = recordingCallbacks();
+    const sweep = createRedeliverHandler({ store: () => store, callbacks: () => working.callbacks, now: () => new Date(at.getTime() + 300_000), logger: aSilentLogger() });
+
+    // Act
+    const result = await sweep({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, {} as never);
+
+    // Assess
+    expect(result).toEqual({ delivered: [hashApprovalId(ID)], notWaiting: [], failed: [], busy: [] });
+    expect(working.calls).toEqual([{ kind: 'success', token: A_TOKEN, payload: expect.objectContaining({ approved: true, decidedBy: 'alice' }) }]);
+    expect(await store.get(hashApprovalId(ID))).toMatchObject({ status: 'approved', delivery: { state: 'delivered' } });
   });
 });
