@@ -7,6 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import {
+  DELIVERY_LEASE_MS,
   conflictMessage,
   newDelivery,
   type ApprovalDecision,
@@ -184,9 +185,10 @@ export class SqliteApprovalStore implements ApprovalStore {
       .prepare(
         `UPDATE approval_requests
             SET delivery_claimed_until = ?, delivery_attempts = delivery_attempts + 1, delivery_last_attempt_at = ?
-          WHERE id_hash = ? AND delivery_state = 'pending' AND delivery_claimed_until <= ?`,
+          WHERE id_hash = ? AND delivery_state = 'pending' AND (delivery_claimed_until <= ? OR delivery_claimed_until > ?)`,
       )
-      .run(iso(until, 'until'), iso(at, 'at'), idHash, iso(at, 'at'));
+      // Free when its lease is over, or when it ends beyond any lease (core isClaimFree).
+      .run(iso(until, 'until'), iso(at, 'at'), idHash, iso(at, 'at'), new Date(Date.parse(at) + DELIVERY_LEASE_MS).toISOString());
     return changes === 0 ? undefined : this.read(idHash);
   }
 

@@ -115,6 +115,14 @@ export function conflictMessage(request: ApprovalRequest, at: string): string {
 /** The error a rejection completes the wait with (SendTaskFailure), matched by the state machine's Catch. */
 export const APPROVAL_REJECTED = 'ApprovalRejected';
 
+/**
+ * Whether a delivery's claim is free at `at`: its holder's lease is over, or it ends further ahead than
+ * any lease could (taken on another clock: the twin's accelerated one, or a process that died mid-send).
+ */
+export function isClaimFree(claimedUntil: string, at: string): boolean {
+  return claimedUntil <= at || Date.parse(claimedUntil) > Date.parse(at) + DELIVERY_LEASE_MS;
+}
+
 /** The delivery a decision starts with: pending, held by the one who recorded it until `at` + the lease. */
 export function newDelivery(at: string): ApprovalDelivery {
   return { state: 'pending', attempts: 1, claimedUntil: new Date(Date.parse(at) + DELIVERY_LEASE_MS).toISOString(), lastAttemptAt: at };

@@ -164,6 +164,18 @@ export function describeApprovalStoreContract(name: string, makeSubject: MakeSub
         expect(await store.get(requestNo(1).idHash)).toMatchObject({ status: 'approved', delivery: { state: 'delivered', deliveredAt: minutes(6) } });
       });
 
+      it('treats a claim that ends beyond any lease (taken on another clock, or by a process that died) as free', async () => {
+        const { store } = subject();
+        await store.create(requestNo(1));
+        await store.decide(requestNo(1).idHash, approvedBy('twin clock', minutes(5)));
+
+        // One lease plus a minute before the decision: the claim cannot be a live sender's.
+        const earlier = new Date(Date.parse(minutes(5)) - 60_000).toISOString();
+        const claimed = await store.claimDelivery(requestNo(1).idHash, earlier, minutes(6));
+
+        expect(claimed?.delivery).toMatchObject({ state: 'pending', claimedUntil: minutes(6), attempts: 2 });
+      });
+
       it('lists the undelivered decisions oldest first, and never a pending request', async () => {
         const { store } = subject();
         for (const n of [1, 2, 3, 4]) await store.create(requestNo(n));

@@ -2,7 +2,7 @@
  * In-memory fakes of the ports, for use case tests that run in milliseconds. Each keeps what the
  * port's contract promises and no more; each remembers what it was asked, for the tests to read.
  */
-import { conflictMessage, newDelivery, type ApprovalDecision, type ApprovalDelivery, type ApprovalRequest, type ApprovalStage } from '../../src/core/approval';
+import { conflictMessage, isClaimFree, newDelivery, type ApprovalDecision, type ApprovalDelivery, type ApprovalRequest, type ApprovalStage } from '../../src/core/approval';
 import { ApprovalConflictError, ApprovalNotFoundError } from '../../src/core/errors';
 import type { DeepArLine } from '../../src/core/deepar-channels';
 import type { DeepArForecast } from '../../src/core/evaluation';
@@ -132,7 +132,7 @@ export class InMemoryApprovalStore implements ApprovalStore {
   async claimDelivery(idHash: string, at: string, until: string): Promise<ApprovalRequest | undefined> {
     const request = this.requests.get(idHash);
     const d = request?.delivery;
-    if (!request || !d || d.state !== 'pending' || d.claimedUntil > at) return undefined;
+    if (!request || !d || d.state !== 'pending' || !isClaimFree(d.claimedUntil, at)) return undefined;
     return this.set(idHash, { ...request, delivery: { ...d, attempts: d.attempts + 1, claimedUntil: until, lastAttemptAt: at } });
   }
   async recordDelivery(idHash: string, delivery: ApprovalDelivery): Promise<ApprovalRequest> {

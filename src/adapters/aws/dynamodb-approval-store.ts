@@ -17,6 +17,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   conflictMessage,
+  isClaimFree,
   newDelivery,
   type ApprovalDecision,
   type ApprovalDelivery,
@@ -158,7 +159,7 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   async claimDelivery(idHash: string, at: string, until: string): Promise<ApprovalRequest | undefined> {
     const current = await this.get(idHash);
     const seen = current?.delivery;
-    if (!seen || seen.state !== 'pending' || seen.claimedUntil > at) return undefined;
+    if (!seen || seen.state !== 'pending' || !isClaimFree(seen.claimedUntil, at)) return undefined;
     const update = deliveryUpdate({ ...seen, attempts: seen.attempts + 1, claimedUntil: until, lastAttemptAt: at });
     try {
       const { Attributes } = await this.client.send(
