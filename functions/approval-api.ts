@@ -5,20 +5,27 @@
  *   POST /approvals/{id}   decision=approve|reject&approver=NAME: src/use-cases/decide-approval
  *
  * An unknown or tampered id is a 404 page, a second click / replay / expired link a 409 page that says
- * what happened instead, a bad decision a 400. The task token and the link's id are never logged.
+ * what happened instead, a bad decision a 400. A decision recorded but not yet delivered to Step
+ * Functions (its send failed) is a 202 page: "your decision is being delivered"; clicking again sends
+ * the recorded decision again (200 once it arrives), and so does the scheduled sweep. The task token
+ * and the link's id are never logged.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { hashApprovalId, type ApprovalRequest } from '../src/core/approval';
+import { hashApprovalId, notWaitingMessage, type ApprovalRequest } from '../src/core/approval';
+import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
+import { readAllowedApprovers } from '../src/use-cases/allowed-approvers';
 import type { EvaluationReport } from '../src/core/evaluation';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
+import { SsmTaskTokenVault, taskTokenPath } from '../src/adapters/aws/ssm-task-token-vault';
 import { S3ObjectStore } from '../src/adapters/aws/s3-object-store';
 import { SfnTaskCallbacks } from '../src/adapters/aws/sfn-task-callbacks';
 import type { ApprovalStore } from '../src/ports/approval-store';
 import type { ObjectStore } from '../src/ports/object-store';
 import type { TaskCallbacks } from '../src/ports/task-callbacks';
 import { decideApproval } from '../src/use-cases/decide-approval';
+import type { DeliveryResult } from '../src/use-cases/deliver-decision';
 import { renderApprovalPage, renderDecisionPage, renderErrorPage, renderNotFoundPage } from '../web/approval-page';
 import { formOf, fromOf, html, pathIdOf, type HtmlResult } from './lib/html-api';
 import { lambdaContext, once, requireEnv } from './lib/middleware';
@@ -27,6 +34,8 @@ export interface ApprovalApiDeps {
   store: () => ApprovalStore;
   callbacks: () => TaskCallbacks;
   objectStore: () => ObjectStore;
+  /** Who may decide (run-time parameter approval/allowed-approvers); empty: anyone with the link. */
+  allowedApprovers?: () => Promise<string[]>;
   now?: () => Date;
   logger: Logger;
 }
@@ -71,23 +80,47 @@ async function decide(c: Controller, event: APIGatewayProxyEventV2, id: string):
     return html(400, renderErrorPage({ title: 'Unknown decision', message: `The form must say decision=approve or decision=reject. Nothing was changed.` }));
   }
   const now = c.now();
-  const outcome = await decideApproval({ store: c.store(), callbacks: c.callbacks(), now }, { id, decision, approver: form.get('approver') ?? '', from: fromOf(event) });
+  const allowedApprovers = await c.allowedApprovers();
+  const outcome = await decideApproval(
+    { store: c.store(), callbacks: c.callbacks(), now },
+    { id, decision, approver: form.get('approver') ?? '', from: fromOf(event), allowedApprovers },
+  );
   const idHash = hashApprovalId(id);
+  const actionUrl = event.rawPath || `/approvals/${id}`;
   if (outcome.kind === 'not-found') return html(404, renderNotFoundPage());
-  if (outcome.kind === 'conflict') {
-    c.logger.warn('decision refused', { idHash, status: outcome.request.status, reason: outcome.message });
-    return html(409, renderDecisionPage({ request: outcome.request, now, kind: 'conflict', message: outcome.message }));
+  if (outcome.kind === 'not-allowed') {
+    c.logger.warn('approver not on the allow-list', { idHash });
+    const message = `“${outcome.approver}” is not one of the approvers allowed to decide. Type the e-mail address this link was sent to. Nothing was changed.`;
+    return html(403, renderErrorPage({ title: 'Not an approver', message }));
   }
   const { request } = outcome;
-  c.logger.info('decision recorded', { idHash, stage: request.stage, executionArn: request.executionArn, status: request.status, by: request.decision?.by, at: request.decision?.at });
+  const fields = { idHash, stage: request.stage, executionArn: request.executionArn, status: request.status, delivery: request.delivery?.state };
+  if (outcome.kind === 'conflict') {
+    c.logger.warn('decision refused', { ...fields, reason: outcome.message, redelivery: outcome.redelivery });
+    return html(statusOfRedelivery(outcome.redelivery), renderDecisionPage({ request, now, kind: 'conflict', message: outcome.message, redelivery: outcome.redelivery, actionUrl }));
+  }
+  c.logger.info('decision recorded', { ...fields, by: request.decision?.by, at: request.decision?.at });
   if (outcome.kind === 'done') return html(200, renderDecisionPage({ request, now, kind: 'done' }));
-  c.logger.warn('pipeline no longer waiting', { idHash, executionArn: request.executionArn });
-  const message = 'the pipeline had already stopped waiting for it (timed out, stopped or completed), so it changes nothing';
-  return html(409, renderDecisionPage({ request, now, kind: 'not-waiting', message }));
+  if (outcome.kind === 'pending-delivery') {
+    c.logger.warn('decision not delivered yet', { ...fields, error: outcome.error });
+    return html(202, renderDecisionPage({ request, now, kind: 'pending-delivery', message: outcome.error, actionUrl }));
+  }
+  c.logger.warn('pipeline no longer waiting', { ...fields, reason: outcome.reason });
+  return html(409, renderDecisionPage({ request, now, kind: 'not-waiting', message: notWaitingMessage(outcome.reason) }));
+}
+
+/**
+ * A second click records nothing (409), unless it is what delivered the earlier decision (200) or
+ * that decision is still on its way after a failed send (202).
+ */
+function statusOfRedelivery(redelivery: DeliveryResult['kind'] | undefined): number {
+  if (redelivery === 'delivered') return 200;
+  if (redelivery === 'failed') return 202;
+  return 409;
 }
 
 export function createHandler(deps: ApprovalApiDeps) {
-  const c: Controller = { ...deps, now: deps.now ?? (() => new Date()) };
+  const c: Controller = { ...deps, now: deps.now ?? (() => new Date()), allowedApprovers: deps.allowedApprovers ?? (async () => []) };
   return middy<APIGatewayProxyEventV2, ApprovalApiResult>()
     .use(lambdaContext(deps.logger))
     .use(failurePage(deps.logger))
@@ -102,9 +135,13 @@ export function createHandler(deps: ApprovalApiDeps) {
     });
 }
 
+/** Task tokens live encrypted in SSM, the table keeps a reference (src/adapters/aws/ssm-task-token-vault). */
+const tokenVault = once(() => new SsmTaskTokenVault({ path: taskTokenPath(requireEnv('APPROVAL_TABLE')) }));
+
 export const handler = createHandler({
-  store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE') })),
-  callbacks: once(() => new SfnTaskCallbacks()),
+  allowedApprovers: () => readAllowedApprovers(new SsmParameterStore(), requireEnv('PARAMETER_PATH')),
+  store: once(() => new DynamoDbApprovalStore({ tableName: requireEnv('APPROVAL_TABLE'), tokenVault: tokenVault() })),
+  callbacks: once(() => new SfnTaskCallbacks({ tokenVault: tokenVault() })),
   objectStore: once(() => new S3ObjectStore()),
   logger: new Logger(),
 });

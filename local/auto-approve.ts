@@ -3,6 +3,7 @@
  * the decide-approval use case the approval API calls. The link's id is only in the mail (the store
  * keeps its hash), so this is the one place that can act on it.
  */
+import { notWaitingMessage } from '../src/core/approval';
 import type { ApprovalStore } from '../src/ports/approval-store';
 import type { TaskCallbacks } from '../src/ports/task-callbacks';
 import { decideApproval, type ApprovalOutcome } from '../src/use-cases/decide-approval';
@@ -39,11 +40,17 @@ export interface DecisionDeps {
   now: () => Date;
 }
 
-/** Why an outcome changed nothing, in a line for the terminal. */
+/** Why an outcome did not complete the wait now, in a line for the terminal. */
 export function whyUnchanged(outcome: Exclude<ApprovalOutcome, { kind: 'done' }>): string {
   if (outcome.kind === 'not-found') return 'no approval request has this link';
-  if (outcome.kind === 'conflict') return outcome.message;
-  return 'the pipeline had already stopped waiting for it';
+  if (outcome.kind === 'conflict') {
+    if (outcome.redelivery === 'delivered') return `${outcome.message}; that decision had not reached the pipeline and now has`;
+    if (outcome.redelivery === 'failed' || outcome.redelivery === 'busy') return `${outcome.message}; that decision is still being delivered to the pipeline`;
+    return outcome.message;
+  }
+  if (outcome.kind === 'pending-delivery') return `the decision is recorded but has not reached the pipeline yet (${outcome.error}); it is sent again by the next attempt`;
+  if (outcome.kind === 'not-allowed') return `${outcome.approver} is not on the approvers' allow-list (run-time parameter approval/allowed-approvers)`;
+  return notWaitingMessage(outcome.reason);
 }
 
 export async function approveFromMail(text: string, deps: DecisionDeps, print?: (line: string) => void): Promise<void> {
@@ -56,5 +63,7 @@ export async function approveFromMail(text: string, deps: DecisionDeps, print?: 
     { store: deps.approvals, callbacks: deps.callbacks, now: deps.now() },
     { id, decision: 'approve', approver: 'auto-approve', from: 'mlops --auto-approve' },
   );
-  print?.(outcome.kind === 'done' ? `auto-approve: approved for ${outcome.request.stage}` : `auto-approve: nothing changed: ${whyUnchanged(outcome)}`);
+  if (outcome.kind === 'done') print?.(`auto-approve: approved for ${outcome.request.stage}`);
+  else if (outcome.kind === 'pending-delivery') print?.(`auto-approve: approved for ${outcome.request.stage}, not delivered yet: ${whyUnchanged(outcome)}`);
+  else print?.(`auto-approve: nothing changed: ${whyUnchanged(outcome)}`);
 }

@@ -12,6 +12,7 @@ import { createHandler as loadRunConfig } from '../functions/load-run-config';
 import { createHandler as requestApproval } from '../functions/request-approval';
 import { createHandler as expireApproval } from '../functions/expire-approval';
 import { createHandler as approvalApi } from '../functions/approval-api';
+import { createHandler as redeliverDecisions } from '../functions/redeliver-decisions';
 import { createHandler as updateThreshold } from '../functions/update-threshold';
 import { createHandler as measureAccuracy } from '../functions/measure-accuracy';
 import { createHandler as decideRetraining } from '../functions/decide-retraining';
@@ -26,6 +27,8 @@ import type { Json } from './executor/definitions';
 import { readServerlessConfig } from './executor/definitions';
 import type { LocalLambda } from './executor/task-resolver';
 import type { Twin } from './twin';
+import { readAllowedApprovers } from '../src/use-cases/allowed-approvers';
+import { DEFAULT_TO } from './adapters/outbox-mailer';
 
 export interface LambdaDeps {
   twin: Twin;
@@ -51,10 +54,19 @@ const WIRINGS: Record<string, (deps: LambdaDeps, logger: Logger) => Handler> = {
   'functions/evaluate-forecast': ({ twin, forecaster }, logger) => evaluateForecast({ objectStore: () => twin.objectStore, forecaster: () => forecaster, logger }),
   'functions/update-threshold': ({ twin, settings }, logger) =>
     updateThreshold({ parameterStore: () => twin.parameterStore, parameterPath: () => settings.PARAMETER_PATH, logger }),
-  'functions/request-approval': ({ approvals, mailer, baseUrl, now }, logger) => requestApproval({ store: () => approvals, mailer: () => mailer, baseUrl, now, logger }),
+  'functions/request-approval': ({ approvals, mailer, callbacks, baseUrl, now }, logger) =>
+    requestApproval({ store: () => approvals, mailer: () => mailer, callbacks: () => callbacks, sentTo: async () => [DEFAULT_TO], baseUrl, now, logger }),
   'functions/expire-approval': ({ approvals, now }, logger) => expireApproval({ store: () => approvals, now, logger }),
-  'functions/approval-api': ({ twin, approvals, callbacks, now }, logger) =>
-    approvalApi({ store: () => approvals, callbacks: () => callbacks, objectStore: () => twin.objectStore, now, logger }) as unknown as Handler,
+  'functions/approval-api': ({ twin, settings, approvals, callbacks, now }, logger) =>
+    approvalApi({
+      store: () => approvals,
+      callbacks: () => callbacks,
+      objectStore: () => twin.objectStore,
+      allowedApprovers: () => readAllowedApprovers(twin.parameterStore, settings.PARAMETER_PATH),
+      now,
+      logger,
+    }) as unknown as Handler,
+  'functions/redeliver-decisions': ({ approvals, callbacks, now }, logger) => redeliverDecisions({ store: () => approvals, callbacks: () => callbacks, now, logger }),
   'functions/measure-accuracy': ({ twin, settings, forecaster, monitoringStore, metrics, now }, logger) =>
     measureAccuracy({
       featureStore: () => twin.featureStore,

@@ -4,6 +4,7 @@
  * means to run the pipeline calls these.
  */
 import { seedDefaultParameters } from '../src/core/seed-parameters';
+import { redeliverDecisions, type RedeliverDecisionsResult } from '../src/use-cases/redeliver-decisions';
 import type { Pipeline } from './pipeline';
 import { resumeAbortedDeployments } from './resume';
 import type { Twin } from './twin';
@@ -35,8 +36,17 @@ export function recoverOrphans(pipeline: Pipeline): Recovery {
   return { ...jobs, executions, taskTokens: pipeline.taskTokens.recover() };
 }
 
-/** At `mlops up`: orphans ended, then the deployments they interrupted asked again of their approvers. */
-export async function recover(pipeline: Pipeline, say: (line: string) => void): Promise<Recovery & { resumedDeployments: string[] }> {
+/**
+ * At `mlops up`: orphans ended, then the deployments they interrupted resumed (with the decisions made
+ * on their links carried over), then every decision still undelivered sent once more: one whose
+ * execution was not resumed hears Step Functions' answer (TaskTimedOut) and its page says so.
+ */
+export async function recover(
+  pipeline: Pipeline,
+  say: (line: string) => void,
+): Promise<Recovery & { resumedDeployments: string[]; undeliveredDecisions: RedeliverDecisionsResult }> {
   const orphans = recoverOrphans(pipeline);
-  return { ...orphans, resumedDeployments: await resumeAbortedDeployments(pipeline, say) };
+  const resumedDeployments = await resumeAbortedDeployments(pipeline, say);
+  const undeliveredDecisions = await redeliverDecisions({ store: pipeline.approvals, callbacks: pipeline.taskTokens, now: new Date() });
+  return { ...orphans, resumedDeployments, undeliveredDecisions };
 }

@@ -2,7 +2,7 @@
  * The approval pages: complete HTML documents with inline CSS and inline SVG, no script and no external
  * asset (a mail client or a locked-down browser shows them as they are). Everything from data is escaped.
  */
-import { effectiveStatus, type ApprovalRequest } from '../src/core/approval';
+import { effectiveStatus, notWaitingMessage, type ApprovalRequest } from '../src/core/approval';
 import type { EvaluationReport } from '../src/core/evaluation';
 import { escapeHtml, renderForecastPlot } from './plot';
 
@@ -58,11 +58,30 @@ const num = (v: number | null | undefined): string => (v === null || v === undef
 export function describeOutcome(request: ApprovalRequest, now: Date): string | null {
   const { decision } = request;
   if (decision) {
-    return `${decision.status === 'approved' ? 'Approved' : 'Rejected'} by ${decision.by} at ${decision.at}${decision.from ? ` from ${decision.from}` : ''}${decision.comment ? ` (${decision.comment})` : ''}.`;
+    return `${decision.status === 'approved' ? 'Approved' : 'Rejected'} by ${decision.by} at ${decision.at}${decision.from ? ` from ${decision.from}` : ''}${decision.comment ? ` (${decision.comment})` : ''}.${deliveryNote(request)}`;
   }
   if (request.status === 'expired') return `Expired at ${request.expiredAt ?? request.expiresAt}: nobody decided in time, so the model was not deployed to ${request.stage}.`;
   if (effectiveStatus(request, now) === 'expired') return `This link expired at ${request.expiresAt}: it can no longer approve or reject.`;
   return null;
+}
+
+/** Where a recorded decision is on its way to the pipeline, as a sentence to append ('' when delivered or unknown). */
+function deliveryNote(request: ApprovalRequest): string {
+  const d = request.delivery;
+  if (!d || d.state === 'delivered') return '';
+  if (d.state === 'pending') return ` The decision is being delivered to the pipeline${d.lastError ? ` (the last attempt failed: ${d.lastError})` : ''}; it is retried automatically, or send it again below.`;
+  if (d.state === 'not-waiting') return ` It did not reach the pipeline: ${notWaitingMessage(d.lastError)}.`;
+  if (d.state === 'carried') return ` The twin restarted before the pipeline heard it; it went on to the deployment that resumed (${d.carriedTo}).`;
+  return ' It waits for the resumed deployment to ask for it.';
+}
+
+/** A button that sends the recorded decision again (the store sends the recorded one whatever the form says). */
+function resendForm(request: ApprovalRequest, actionUrl: string): string {
+  if (request.delivery?.state !== 'pending' || !request.decision) return '';
+  const value = request.decision.status === 'approved' ? 'approve' : 'reject';
+  return `<form method="post" action="${escapeHtml(actionUrl)}">
+<button type="submit" name="decision" value="${value}">Send the decision (${escapeHtml(request.decision.status)}) again</button>
+</form>`;
 }
 
 function evidenceTable(request: ApprovalRequest, report: EvaluationReport | null): string {
@@ -115,6 +134,7 @@ function details(request: ApprovalRequest): string {
 <tr><th scope="row">Model package</th><td><code>${escapeHtml(request.modelPackageArn)}</code></td></tr>
 <tr><th scope="row">Requested at</th><td>${escapeHtml(request.createdAt)}</td></tr>
 <tr><th scope="row">Link expires at</th><td>${escapeHtml(request.expiresAt)}</td></tr>
+${request.sentTo?.length ? `<tr><th scope="row">Link sent to</th><td>${escapeHtml(request.sentTo.join(', '))}</td></tr>` : ''}
 </tbody>
 </table>`;
 }
@@ -128,6 +148,7 @@ export function renderApprovalPage(input: { request: ApprovalRequest; report: Ev
     outcome === null
       ? `<p class="status pending">Waiting for a decision until ${escapeHtml(request.expiresAt)}.</p>
 <form method="post" action="${escapeHtml(actionUrl)}">
+${request.sentTo?.length ? `<p>This link was sent to ${escapeHtml(request.sentTo.join(', '))}.</p>` : ''}
 <label for="approver">Your name (optional, recorded with the decision)</label>
 <input type="text" id="approver" name="approver" maxlength="200" autocomplete="name">
 <div>
@@ -135,7 +156,8 @@ export function renderApprovalPage(input: { request: ApprovalRequest; report: Ev
 <button type="submit" name="decision" value="reject">Reject</button>
 </div>
 </form>`
-      : `<p class="status ${escapeHtml(status)}" role="status">${escapeHtml(outcome)}</p>`;
+      : `<p class="status ${escapeHtml(status)}" role="status">${escapeHtml(outcome)}</p>
+${resendForm(request, actionUrl)}`;
   return page(
     title,
     `<h1>${escapeHtml(title)}</h1>
@@ -151,27 +173,57 @@ ${details(request)}`,
 }
 
 /**
- * The page after a POST: what was done (`done`), why nothing was done (`conflict`: a second click, a
- * replay, an expired link), or a decision recorded too late for the pipeline (`not-waiting`).
+ * The page after a POST: what was done (`done`), a decision recorded but still on its way to the
+ * pipeline (`pending-delivery`), why nothing was recorded (`conflict`: a second click, a replay, an
+ * expired link; `redelivery` says what sending the earlier decision again did), or a decision recorded
+ * too late for the pipeline (`not-waiting`).
  */
-export function renderDecisionPage(input: { request: ApprovalRequest; now: Date; kind: 'done' | 'conflict' | 'not-waiting'; message?: string }): string {
-  const { request, now, kind } = input;
+export function renderDecisionPage(input: {
+  request: ApprovalRequest;
+  now: Date;
+  kind: 'done' | 'conflict' | 'not-waiting' | 'pending-delivery';
+  message?: string;
+  redelivery?: 'delivered' | 'not-waiting' | 'failed' | 'busy';
+  actionUrl?: string;
+}): string {
+  const { request, now, kind, redelivery } = input;
   const outcome = describeOutcome(request, now) ?? `Still waiting for a decision until ${request.expiresAt}.`;
-  const what =
-    kind === 'done'
-      ? request.status === 'approved'
-        ? `The model is approved for ${request.stage}; the pipeline goes on with the deployment.`
-        : `The model is rejected; nothing is deployed to ${request.stage}.`
-      : kind === 'conflict'
-        ? `Nothing was changed: ${input.message ?? 'this request was already decided'}.`
-        : `Your decision was recorded, but ${input.message ?? 'the pipeline is no longer waiting for it'}.`;
-  const heading = kind === 'done' ? (request.status === 'approved' ? 'Approved' : 'Rejected') : kind === 'conflict' ? 'Already decided' : 'Too late';
-  const cls = kind === 'done' ? request.status : 'error';
+  const decided = request.status === 'approved' ? `approved for ${request.stage}` : `rejected for ${request.stage}`;
+  let heading: string;
+  let what: string;
+  let cls: string = 'error';
+  if (kind === 'done') {
+    heading = request.status === 'approved' ? 'Approved' : 'Rejected';
+    what = request.status === 'approved' ? `The model is approved for ${request.stage}; the pipeline goes on with the deployment.` : `The model is rejected; nothing is deployed to ${request.stage}.`;
+    cls = request.status;
+  } else if (kind === 'pending-delivery') {
+    heading = 'Your decision is being delivered';
+    what = `Your decision is recorded: the model is ${decided}. The pipeline has not received it yet (${input.message ?? 'the first attempt failed'}); it is sent again automatically within minutes, or open this link again and send it. It will not change.`;
+    cls = 'pending';
+  } else if (kind === 'not-waiting') {
+    heading = 'Too late';
+    what = `Your decision was recorded, but ${input.message ?? 'the pipeline is no longer waiting for it'}, so it changes nothing.`;
+  } else if (redelivery === 'delivered') {
+    heading = 'Decision delivered';
+    what = `Nothing new was recorded: ${input.message ?? 'this request was already decided'}. That decision had not reached the pipeline yet; it has now.`;
+    cls = request.status;
+  } else if (redelivery === 'failed') {
+    heading = 'Your decision is being delivered';
+    what = `Nothing new was recorded: ${input.message ?? 'this request was already decided'}. That decision has not reached the pipeline yet (this attempt failed too); it is sent again automatically within minutes.`;
+    cls = 'pending';
+  } else if (redelivery === 'busy') {
+    heading = 'Already decided';
+    what = `Nothing was changed: ${input.message ?? 'this request was already decided'}. That decision is being delivered to the pipeline right now.`;
+  } else {
+    heading = 'Already decided';
+    what = `Nothing was changed: ${input.message ?? 'this request was already decided'}.`;
+  }
   return page(
     `${heading}: ${request.stage}`,
     `<h1>${escapeHtml(heading)}</h1>
 <p class="status ${escapeHtml(cls)}" role="status">${escapeHtml(what)}</p>
 <p>${escapeHtml(outcome)}</p>
+${input.actionUrl ? resendForm(request, input.actionUrl) : ''}
 ${details(request)}`,
   );
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { effectiveStatus, hashApprovalId } from '../../src/core/approval';
+import { readAllowedApprovers } from '../../src/use-cases/allowed-approvers';
 import { decideApproval } from '../../src/use-cases/decide-approval';
 import { describeOutcome } from '../../web/approval-page';
-import { linkIdFrom } from '../auto-approve';
+import { linkIdFrom, whyUnchanged } from '../auto-approve';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { openTwin } from '../twin';
 
@@ -28,13 +29,25 @@ async function decide(decision: 'approve' | 'reject', idOrLink: string, options:
   try {
     const outcome = await decideApproval(
       { store: pipeline.approvals, callbacks: pipeline.taskTokens, now: new Date() },
-      { id, decision, approver: options.as ?? userInfo().username, from: 'terminal (mlops)' },
+      {
+        id,
+        decision,
+        approver: options.as ?? userInfo().username,
+        from: 'terminal (mlops)',
+        allowedApprovers: await readAllowedApprovers(twin.parameterStore, pipeline.settings.PARAMETER_PATH),
+      },
     );
     if (outcome.kind === 'not-found') throw new Error(`no approval request has the id ${id}: check the link (\`mlops approvals\` lists the pending ones)`);
-    const outcomeText = describeOutcome(outcome.request, new Date()) ?? 'still pending';
-    if (outcome.kind === 'done') console.log(`${outcome.request.stage}: ${outcomeText} The pipeline goes on.`);
-    else {
-      console.error(`${outcome.request.stage}: nothing changed: ${outcomeText}`);
+    if (outcome.kind === 'not-allowed') throw new Error(`${whyUnchanged(outcome)}: decide with --as <an address on it>; nothing was changed`);
+    const { stage } = outcome.request;
+    if (outcome.kind === 'done') console.log(`${stage}: ${describeOutcome(outcome.request, new Date())} The pipeline goes on.`);
+    else if (outcome.kind === 'pending-delivery' && outcome.error === 'ExecutionNotRunningError') {
+      // Recorded while no twin runs its deployment: `mlops up` resumes the deployment with this decision.
+      console.log(`${stage}: recorded (${outcome.request.status} by ${outcome.request.decision?.by}). No twin is running this deployment now: \`mlops up\` resumes it with this decision.`);
+    } else if (outcome.kind === 'pending-delivery') {
+      console.log(`${stage}: recorded (${outcome.request.status}), not delivered yet: ${whyUnchanged(outcome)}`);
+    } else {
+      console.error(`${stage}: nothing changed: ${whyUnchanged(outcome)}`);
       process.exitCode = 1;
     }
   } finally {

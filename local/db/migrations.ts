@@ -17,6 +17,18 @@ const MIGRATIONS: readonly string[] = [
   // 3: tables each service used to create at its first use (hence IF NOT EXISTS: a home at step 2 may
   //    hold them already, with rows)
   [SAGEMAKER_SCHEMA, TASK_TOKENS_SCHEMA, APPROVALS_SCHEMA, MONITORING_SCHEMA, METRICS_SCHEMA].join('\n'),
+  // 4: a decision's delivery to Step Functions (recorded, sent, marked) and who its link was mailed to;
+  //    decisions recorded before have no delivery state (NULL) and are left as they are
+  `ALTER TABLE approval_requests ADD COLUMN delivery_state TEXT
+     CHECK (delivery_state IS NULL OR delivery_state IN ('pending', 'delivered', 'not-waiting', 'awaiting-task', 'carried'));
+   ALTER TABLE approval_requests ADD COLUMN delivery_attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE approval_requests ADD COLUMN delivery_claimed_until TEXT;
+   ALTER TABLE approval_requests ADD COLUMN delivery_last_attempt_at TEXT;
+   ALTER TABLE approval_requests ADD COLUMN delivery_last_error TEXT;
+   ALTER TABLE approval_requests ADD COLUMN delivered_at TEXT;
+   ALTER TABLE approval_requests ADD COLUMN delivery_carried_to TEXT;
+   ALTER TABLE approval_requests ADD COLUMN sent_to TEXT;
+   CREATE INDEX approval_requests_by_delivery ON approval_requests (delivery_state, created_at);`,
 ];
 
 export function migrate(db: Database.Database): void {

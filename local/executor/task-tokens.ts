@@ -6,10 +6,36 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
+import { PipelineError } from '../../src/core/errors';
 import { TaskNoLongerWaitingError } from '../../src/ports/errors';
+import SEND_TASK_ERRORS from '../../test/fixtures/aws/sfn-send-task-errors.json';
 import type { TaskCallbacks } from '../../src/ports/task-callbacks';
 import type { Json } from './definitions';
 import { StatesError, TaskFailure } from './errors';
+
+/** Step Functions' documented answer names (test/fixtures/aws/sfn-send-task-errors.json): the twin answers only with these. */
+function documented(name: string): string {
+  if (!SEND_TASK_ERRORS.errors.some((e) => e.name === name && e.noLongerWaiting)) throw new Error(`${name} is not a documented SendTask* error`);
+  return name;
+}
+/** "The task token has either expired or the task associated with the token has already been closed." */
+const TASK_TIMED_OUT = documented('TaskTimedOut');
+const TASK_DOES_NOT_EXIST = documented('TaskDoesNotExist');
+
+/** Settled tokens are kept this long (for `mlops executions` and late clicks), then deleted at the next start. */
+export const SETTLED_TOKEN_RETENTION_MS = 30 * 24 * 3600_000;
+
+/**
+ * The twin is not running the execution that waits for this token (the process that ran it stopped):
+ * the decision cannot reach it now. Not a Step Functions answer (on AWS the execution outlives any
+ * process); the decision stays recorded and goes to the execution `mlops up` resumes.
+ */
+export class ExecutionNotRunningError extends PipelineError {
+  override readonly name = 'ExecutionNotRunningError' as const;
+  constructor(readonly executionArn: string) {
+    super(`the twin is not running ${executionArn} now: the decision is kept and goes to the deployment \`mlops up\` resumes`);
+  }
+}
 
 /** What `$$.Task.Token` reads in the twin's context; the resolver swaps it for a real token. */
 export const TASK_TOKEN_PLACEHOLDER = '__local_task_token__';
@@ -40,13 +66,16 @@ export class LocalTaskTokens implements TaskCallbacks {
    * timed out, so a late SendTaskSuccess hears TaskTimedOut, as AWS answers for a closed task. Run after the
    * executions' own recovery; returns how many.
    */
-  recover(): number {
-    return this.db
+  recover(now = new Date()): number {
+    const closed = this.db
       .prepare(
         `UPDATE sfn_task_tokens SET status = 'timed_out', settled_at = ?
          WHERE status = 'waiting' AND execution_arn IN (SELECT execution_arn FROM sfn_executions WHERE status != 'RUNNING')`,
       )
-      .run(new Date().toISOString()).changes;
+      .run(now.toISOString()).changes;
+    // Abandoned tokens do not pile up: settled ones past the retention go.
+    this.db.prepare(`DELETE FROM sfn_task_tokens WHERE status != 'waiting' AND settled_at < ?`).run(new Date(now.getTime() - SETTLED_TOKEN_RETENTION_MS).toISOString());
+    return closed;
   }
 
   /** Stops every wait (the twin is closing). */
@@ -71,14 +100,30 @@ export class LocalTaskTokens implements TaskCallbacks {
   }
 
   private settle(token: string, result: { status: Row['status']; output?: string; error?: string; cause?: string }): void {
+    const row = this.db.prepare(`SELECT status, execution_arn FROM sfn_task_tokens WHERE token = ?`).get(token) as Pick<Row, 'status' | 'execution_arn'> | undefined;
+    // A closed task (completed, timed out) is TaskTimedOut, as Step Functions answers; an unknown token TaskDoesNotExist.
+    if (!row) throw new TaskNoLongerWaitingError(TASK_DOES_NOT_EXIST);
+    if (row.status !== 'waiting') throw new TaskNoLongerWaitingError(TASK_TIMED_OUT);
+    if (!this.runsNow(row.execution_arn)) throw new ExecutionNotRunningError(row.execution_arn);
     const { changes } = this.db
       .prepare(`UPDATE sfn_task_tokens SET status = ?, output = ?, error = ?, cause = ?, settled_at = ? WHERE token = ? AND status = 'waiting'`)
       .run(result.status, result.output ?? null, result.error ?? null, result.cause ?? null, new Date().toISOString(), token);
-    if (changes === 0) {
-      const row = this.db.prepare(`SELECT status FROM sfn_task_tokens WHERE token = ?`).get(token) as Pick<Row, 'status'> | undefined;
-      throw new TaskNoLongerWaitingError(!row ? 'TaskDoesNotExist' : row.status === 'timed_out' ? 'TaskTimedOut' : 'already completed');
-    }
+    if (changes === 0) throw new TaskNoLongerWaitingError(TASK_TIMED_OUT);
     this.events.emit(token);
+  }
+
+  /**
+   * Whether a twin process runs the execution now. A token settled for an execution nobody runs would
+   * be lost when `mlops up` resumes it from its input (the decision made while the twin was down).
+   * Tokens of executions the executor does not record (the contract suite's) count as running.
+   */
+  private runsNow(executionArn: string): boolean {
+    const execution = this.db.prepare(`SELECT status, owner_pid FROM sfn_executions WHERE execution_arn = ?`).get(executionArn) as
+      | { status: string; owner_pid: number | null }
+      | undefined;
+    if (!execution) return true;
+    if (execution.status !== 'RUNNING') return false;
+    return execution.owner_pid === null || execution.owner_pid === process.pid || processAlive(execution.owner_pid);
   }
 
   /** Resolves with the output SendTaskSuccess gave, rejects with SendTaskFailure's error, or times out. */
@@ -124,4 +169,13 @@ export function withToken(value: Json, token: string): Json {
   if (Array.isArray(value)) return value.map((v) => withToken(v, token));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withToken(v, token)]));
   return value;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

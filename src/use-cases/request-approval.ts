@@ -2,10 +2,16 @@
  * Request an approval: stores the request (the task token stays in the store) and mails the approvers
  * a link carrying a random id of 128 bits or more (only its hash is stored) with the evidence. The
  * token is in neither the link nor the mail nor the result.
+ *
+ * A decision already made for this execution and stage (one the twin carried over from the execution it
+ * resumes: it was made while the twin was down) answers the wait instead: no new link is mailed, the
+ * decision gets this wait's token and is delivered (at once when `callbacks` is given, else by the sweep).
  */
-import { approvalIdFrom, hashApprovalId, type ApprovalRequest } from '../core/approval';
+import { approvalIdFrom, carriedRequestHash, hashApprovalId, type ApprovalRequest } from '../core/approval';
 import type { ApprovalStore } from '../ports/approval-store';
 import type { MailMessage, Mailer } from '../ports/mailer';
+import type { TaskCallbacks } from '../ports/task-callbacks';
+import { redeliverDecision } from './deliver-decision';
 
 /** 16 bytes = 128 bits, the least the issue allows; 32 leaves a margin. */
 export const ID_BYTES = 32;
@@ -19,6 +25,19 @@ export interface RequestApprovalDeps {
   baseUrl: string;
   now: Date;
   randomBytes: (size: number) => Uint8Array;
+  /** Who the mail goes to (the configured approvers' addresses): recorded and shown beside the typed name. */
+  sentTo?: string[];
+  /** Delivers a carried decision at once; without it the redelivery sweep does. */
+  callbacks?: TaskCallbacks;
+}
+
+export interface RequestApprovalResult {
+  idHash: string;
+  expiresAt: string;
+  /** The mail's id; absent when a carried decision answered the wait. */
+  messageId?: string;
+  /** The decision carried over from the execution this one resumes, when there was one. */
+  carried?: { status: ApprovalRequest['status']; delivered: boolean };
 }
 
 /** What the waiting task sends: the request as it will be stored, less what this use case derives. */
@@ -53,8 +72,10 @@ export function approvalMessage(request: ApprovalRequest, link: string): MailMes
   };
 }
 
-/** What identifies the request (its id's hash), when it expires, and the mail's id. */
-export async function requestApproval(deps: RequestApprovalDeps, input: RequestApprovalInput): Promise<{ idHash: string; expiresAt: string; messageId: string }> {
+/** What identifies the request (its id's hash), when it expires, and the mail's id (or the carried decision). */
+export async function requestApproval(deps: RequestApprovalDeps, input: RequestApprovalInput): Promise<RequestApprovalResult> {
+  const carried = await answerWithCarriedDecision(deps, input);
+  if (carried) return carried;
   const id = approvalIdFrom(deps.randomBytes(ID_BYTES));
   const request: ApprovalRequest = {
     idHash: hashApprovalId(id),
@@ -67,9 +88,20 @@ export async function requestApproval(deps: RequestApprovalDeps, input: RequestA
     createdAt: deps.now.toISOString(),
     expiresAt: new Date(deps.now.getTime() + input.timeoutSeconds * 1000).toISOString(),
     status: 'pending',
+    ...(deps.sentTo?.length ? { sentTo: deps.sentTo } : {}),
   };
   await deps.store.create(request);
   const link = `${deps.baseUrl.replace(/\/+$/, '')}/approvals/${id}`;
   const { messageId } = await deps.mailer.send(approvalMessage(request, link));
   return { idHash: request.idHash, expiresAt: request.expiresAt, messageId };
+}
+
+/** A decision carried to this execution's wait for this stage takes this wait's token and is delivered. */
+async function answerWithCarriedDecision(deps: RequestApprovalDeps, input: RequestApprovalInput): Promise<RequestApprovalResult | undefined> {
+  const carried = await deps.store.get(carriedRequestHash(input.executionArn, input.stage));
+  if (carried?.delivery?.state !== 'awaiting-task') return undefined;
+  const attached = await deps.store.attachTaskToken(carried.idHash, input.taskToken);
+  if (!attached) return undefined;
+  const delivery = deps.callbacks ? await redeliverDecision({ store: deps.store, callbacks: deps.callbacks, now: deps.now }, attached) : undefined;
+  return { idHash: attached.idHash, expiresAt: attached.expiresAt, carried: { status: attached.status, delivered: delivery?.kind === 'delivered' } };
 }

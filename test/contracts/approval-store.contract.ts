@@ -2,7 +2,7 @@
  * The ApprovalStore port's contract: one conditional decision per request, expiry, and the pending
  * list the dashboard and `mlops approve` read.
  */
-import type { ApprovalDecision, ApprovalRequest } from '../../src/core/approval';
+import { DELIVERY_LEASE_MS, UNCLAIMED, carriedRequest, type ApprovalDecision, type ApprovalRequest } from '../../src/core/approval';
 import { ApprovalConflictError, ApprovalNotFoundError } from '../../src/core/errors';
 import type { ApprovalStore } from '../../src/ports/approval-store';
 import { AN_EXECUTION, T0, aRequest } from '../builders/approvals';
@@ -130,6 +130,75 @@ export function describeApprovalStoreContract(name: string, makeSubject: MakeSub
         ]);
         expect((await store.listPending()).map((r) => r.idHash)).toEqual([requestNo(4).idHash, requestNo(3).idHash]);
         expect(await store.expirePendingFor(AN_EXECUTION, 'staging', minutes(91))).toEqual([]);
+      });
+    });
+
+    describe('delivery: a decision is recorded pending, sent under a claim, then marked', () => {
+      const inLease = (n: number) => new Date(Date.parse(minutes(5)) + n).toISOString();
+
+      it('records a decision with its delivery pending and claimed by the decider for the lease', async () => {
+        const { store } = subject();
+        await store.create(requestNo(1));
+
+        const decided = await store.decide(requestNo(1).idHash, approvedBy('alice', minutes(5)));
+
+        expect(decided.delivery).toEqual({ state: 'pending', attempts: 1, claimedUntil: inLease(DELIVERY_LEASE_MS), lastAttemptAt: minutes(5) });
+        expect((await store.listUndelivered()).map((r) => r.idHash)).toEqual([requestNo(1).idHash]);
+      });
+
+      it('lets one sender claim a free delivery at a time, and none once it is delivered', async () => {
+        const { store } = subject();
+        await store.create(requestNo(1));
+        const decided = await store.decide(requestNo(1).idHash, approvedBy('alice', minutes(5)));
+
+        const whileHeld = await store.claimDelivery(requestNo(1).idHash, inLease(1000), inLease(2000));
+        await store.recordDelivery(requestNo(1).idHash, { ...decided.delivery!, claimedUntil: UNCLAIMED, lastError: 'ThrottlingException' });
+        const claims = await Promise.all([1, 2, 3].map(() => store.claimDelivery(requestNo(1).idHash, minutes(6), minutes(7))));
+        await store.recordDelivery(requestNo(1).idHash, { ...decided.delivery!, state: 'delivered', claimedUntil: UNCLAIMED, deliveredAt: minutes(6) });
+
+        expect(whileHeld).toBeUndefined();
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(claims.find(Boolean)!.delivery).toMatchObject({ state: 'pending', attempts: 2, claimedUntil: minutes(7), lastAttemptAt: minutes(6), lastError: 'ThrottlingException' });
+        expect(await store.claimDelivery(requestNo(1).idHash, minutes(8), minutes(9))).toBeUndefined();
+        expect(await store.listUndelivered()).toEqual([]);
+        expect(await store.get(requestNo(1).idHash)).toMatchObject({ status: 'approved', delivery: { state: 'delivered', deliveredAt: minutes(6) } });
+      });
+
+      it('treats a claim that ends beyond any lease (taken on another clock, or by a process that died) as free', async () => {
+        const { store } = subject();
+        await store.create(requestNo(1));
+        await store.decide(requestNo(1).idHash, approvedBy('twin clock', minutes(5)));
+
+        // One lease plus a minute before the decision: the claim cannot be a live sender's.
+        const earlier = new Date(Date.parse(minutes(5)) - 60_000).toISOString();
+        const claimed = await store.claimDelivery(requestNo(1).idHash, earlier, minutes(6));
+
+        expect(claimed?.delivery).toMatchObject({ state: 'pending', claimedUntil: minutes(6), attempts: 2 });
+      });
+
+      it('lists the undelivered decisions oldest first, and never a pending request', async () => {
+        const { store } = subject();
+        for (const n of [1, 2, 3, 4]) await store.create(requestNo(n));
+        await store.decide(requestNo(3).idHash, approvedBy('alice', minutes(5)));
+        await store.decide(requestNo(1).idHash, { status: 'rejected', by: 'bob', at: minutes(6), from: 'x' });
+
+        expect((await store.listUndelivered()).map((r) => r.idHash)).toEqual([requestNo(1).idHash, requestNo(3).idHash]);
+      });
+
+      it('gives a carried decision the token of the wait that resumes it, once', async () => {
+        const { store } = subject();
+        await store.create(requestNo(1));
+        const decided = await store.decide(requestNo(1).idHash, { status: 'rejected', by: 'officer', at: minutes(5), from: 'terminal' });
+        const carried = carriedRequest(decided, OTHER_EXECUTION, minutes(10));
+        await store.create(carried);
+
+        const attached = await store.attachTaskToken(carried.idHash, 'token-of-the-resumed-wait');
+        const again = await store.attachTaskToken(carried.idHash, 'another');
+
+        expect(attached).toMatchObject({ taskToken: 'token-of-the-resumed-wait', status: 'rejected', executionArn: OTHER_EXECUTION, delivery: { state: 'pending', claimedUntil: UNCLAIMED } });
+        expect(again).toBeUndefined();
+        expect((await store.listForExecution(OTHER_EXECUTION)).map((r) => r.idHash)).toEqual([carried.idHash]);
+        expect((await store.listForExecution(AN_EXECUTION)).map((r) => r.status)).toEqual(['rejected']);
       });
     });
 

@@ -1,5 +1,5 @@
 import { SqliteApprovalStore } from '../../local/adapters/sqlite-approval-store';
-import { DynamoDbApprovalStore, STATUS_INDEX } from '../../src/adapters/aws/dynamodb-approval-store';
+import { DELIVERY_INDEX, DynamoDbApprovalStore, STATUS_INDEX } from '../../src/adapters/aws/dynamodb-approval-store';
 import { aTwinHome } from '../builders/twin-home';
 import { describeApprovalStoreContract } from './approval-store.contract';
 import { fakeDynamoDbTable } from './fakes/dynamodb';
@@ -10,7 +10,13 @@ describeApprovalStoreContract('SqliteApprovalStore (the twin)', () => {
 });
 
 describeApprovalStoreContract('DynamoDbApprovalStore over an in-memory table', () => {
-  // The table serverless.yml declares: key idHash, index status-createdAt.
-  const table = fakeDynamoDbTable({ partitionKey: 'idHash', indexes: { [STATUS_INDEX]: { partitionKey: 'status', sortKey: 'createdAt' } } }, { pageSize: 2 });
+  // The table serverless.yml declares: key idHash, indexes status-createdAt and (sparse) deliveryState-createdAt.
+  const table = fakeDynamoDbTable(
+    {
+      partitionKey: 'idHash',
+      indexes: { [STATUS_INDEX]: { partitionKey: 'status', sortKey: 'createdAt' }, [DELIVERY_INDEX]: { partitionKey: 'deliveryState', sortKey: 'createdAt' } },
+    },
+    { pageSize: 2 },
+  );
   return { store: new DynamoDbApprovalStore({ tableName: 'approvals', client: table.client }), dispose: table.restore };
 });

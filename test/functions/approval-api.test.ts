@@ -1,8 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { approvalIdFrom, hashApprovalId } from '../../src/core/approval';
+import { TaskNoLongerWaitingError } from '../../src/ports/errors';
+import { ALLOWED_APPROVERS_PARAMETER } from '../../src/core/approval';
+import { readAllowedApprovers } from '../../src/use-cases/allowed-approvers';
+import { InMemoryParameterStore } from '../use-cases/fakes';
 import type { TaskCallbacks } from '../../src/ports/task-callbacks';
 import { createHandler } from '../../functions/approval-api';
 import { createHandler as createExpireHandler } from '../../functions/expire-approval';
+import { createHandler as createRedeliverHandler } from '../../functions/redeliver-decisions';
 import { FsObjectStore } from '../../local/adapters/fs-object-store';
 import { SqliteApprovalStore } from '../../local/adapters/sqlite-approval-store';
 import { AN_EXECUTION, A_TOKEN, T0, aReport, aRequest } from '../builders/approvals';
@@ -213,6 +218,94 @@ describe('Function: approval-api handler', () => {
     expect(response.body).toContain('the pipeline had already stopped waiting');
   });
 
+  // Issue 11 item 2: a failed SendTaskSuccess used to leave "approved" stored and a second click got
+  // 409: the execution waited out its 7 days. Now the decision stays pending delivery and is sent again.
+  it('a failed callback answers 202 "being delivered"; a second click sends the same decision again and never flips it', async () => {
+    // Prepare
+    const failing = recordingCallbacks(Object.assign(new Error('User is not authorized to perform: states:SendTaskSuccess'), { name: 'AccessDeniedException' }));
+
+    // Act
+    const first = await newHandler(failing.callbacks)(anEvent('POST', { body: 'decision=approve&approver=alice' }), {} as never);
+    const page = await newHandler()(anEvent('GET'), {} as never);
+    clock = new Date(clock.getTime() + 1000);
+    const second = await newHandler()(anEvent('POST', { body: 'decision=reject&approver=mallory' }), {} as never);
+    const third = await newHandler()(anEvent('POST', { body: 'decision=reject&approver=mallory' }), {} as never);
+
+    // Assess
+    expect(first.statusCode).toBe(202);
+    expect(first.body).toContain('Your decision is being delivered');
+    expect(first.body).toContain('AccessDeniedException');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('The decision is being delivered to the pipeline');
+    expect(page.body).toContain('<button type="submit" name="decision" value="approve">Send the decision (approved) again</button>');
+    expect(second.statusCode).toBe(200);
+    expect(second.body).toContain('Decision delivered');
+    expect(second.body).toContain('already approved by alice');
+    expect(third.statusCode).toBe(409);
+    expect(recorded.calls).toEqual([
+      { kind: 'success', token: A_TOKEN, payload: expect.objectContaining({ approved: true, decidedBy: 'alice' }) },
+    ]);
+    expect(await store.get(hashApprovalId(ID))).toMatchObject({ status: 'approved', decision: { by: 'alice' }, delivery: { state: 'delivered', attempts: 2 } });
+  });
+
+  it.each([
+    ['TaskTimedOut', 'its wait had timed out or was already closed'],
+    ['TaskDoesNotExist', 'does not exist any more'],
+    ['InvalidToken', 'did not accept'],
+  ])('answers Step Functions %s clearly on the page, and a second click says the same', async (reason, words) => {
+    // Prepare
+    const late = recordingCallbacks(new TaskNoLongerWaitingError(reason));
+
+    // Act
+    const response = await newHandler(late.callbacks)(anEvent('POST', { body: 'decision=approve' }), {} as never);
+    const again = await newHandler()(anEvent('POST', { body: 'decision=approve' }), {} as never);
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(response.body).toContain(words);
+    expect(response.body).toContain(reason);
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toContain(words);
+    expect(recorded.calls).toEqual([]);
+  });
+
+  it('shows who the link was sent to beside the typed name', async () => {
+    // Prepare
+    await store.create(aRequest({ idHash: hashApprovalId(`${ID}s`), sentTo: ['ops@example.com', 'risk@example.com'] }));
+
+    // Act
+    const response = await newHandler()(anEvent('GET', { id: `${ID}s` }), {} as never);
+
+    // Assess
+    expect(response.body).toContain('This link was sent to ops@example.com, risk@example.com.');
+  });
+
+  // Issue 11 item 7d (optional part): an allow-list of approvers as a run-time parameter.
+  it('with an allow-list, refuses an approver not on it (403, nothing recorded) and accepts one on it, case aside', async () => {
+    // Prepare
+    const parameters = new InMemoryParameterStore();
+    await parameters.put(`/btc-fee/${ALLOWED_APPROVERS_PARAMETER}`, 'ops@example.com, Risk@Example.com');
+    const handler = createHandler({
+      store: () => store,
+      callbacks: () => recorded.callbacks,
+      objectStore: () => objectStore,
+      allowedApprovers: () => readAllowedApprovers(parameters, '/btc-fee'),
+      now: () => clock,
+      logger: aLoudLogger(),
+    });
+
+    // Act
+    const stranger = await handler(anEvent('POST', { body: 'decision=approve&approver=mallory%40example.com' }), {} as never);
+    const approver = await handler(anEvent('POST', { body: 'decision=approve&approver=risk%40example.com' }), {} as never);
+
+    // Assess
+    expect(stranger.statusCode).toBe(403);
+    expect(stranger.body).toContain('is not one of the approvers allowed to decide');
+    expect(approver.statusCode).toBe(200);
+    expect(recorded.calls).toHaveLength(1);
+    expect((await store.get(hashApprovalId(ID)))?.decision?.by).toBe('risk@example.com');
+  });
+
   it('never shows the task token or logs it, nor the link id', async () => {
     // Prepare
     const handler = newHandler();
@@ -277,5 +370,36 @@ describe('Function: expire-approval handler', () => {
 
   it('rejects an event without a stage', async () => {
     await expect(createExpireHandler({ store: () => store, logger: aSilentLogger() })({ executionArn: AN_EXECUTION }, {} as never)).rejects.toMatchObject({ name: 'ValidationError' });
+  });
+});
+
+describe('Function: redeliver-decisions handler (the scheduled sweep)', () => {
+  let home: ReturnType<typeof aTwinHome>;
+  let store: SqliteApprovalStore;
+  beforeEach(() => {
+    home = aTwinHome();
+    store = new SqliteApprovalStore(home.db);
+  });
+  afterEach(() => home.dispose());
+
+  it('sends an undelivered decision again from a scheduled event, and says what it did', async () => {
+    // Prepare: an approval whose first callback failed
+    await store.create(aRequest({ idHash: hashApprovalId(ID) }));
+    const at = new Date(T0.getTime() + 60_000);
+    const failing = recordingCallbacks(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    await createHandler({ store: () => store, callbacks: () => failing.callbacks, objectStore: () => new FsObjectStore(home.objectsDir), now: () => at, logger: aSilentLogger() })(
+      anEvent('POST', { body: 'decision=approve&approver=alice' }),
+      {} as never,
+    );
+    const working = recordingCallbacks();
+    const sweep = createRedeliverHandler({ store: () => store, callbacks: () => working.callbacks, now: () => new Date(at.getTime() + 300_000), logger: aSilentLogger() });
+
+    // Act
+    const result = await sweep({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, {} as never);
+
+    // Assess
+    expect(result).toEqual({ delivered: [hashApprovalId(ID)], notWaiting: [], failed: [], busy: [] });
+    expect(working.calls).toEqual([{ kind: 'success', token: A_TOKEN, payload: expect.objectContaining({ approved: true, decidedBy: 'alice' }) }]);
+    expect(await store.get(hashApprovalId(ID))).toMatchObject({ status: 'approved', delivery: { state: 'delivered' } });
   });
 });

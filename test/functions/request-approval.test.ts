@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { hashApprovalId } from '../../src/core/approval';
+import { carriedRequest, carriedRequestHash, hashApprovalId } from '../../src/core/approval';
+import type { TaskCallbacks } from '../../src/ports/task-callbacks';
 import { createHandler } from '../../functions/request-approval';
 import { ID_BYTES } from '../../src/use-cases/request-approval';
 import { OutboxMailer } from '../../local/adapters/outbox-mailer';
 import { SqliteApprovalStore } from '../../local/adapters/sqlite-approval-store';
-import { AN_EXECUTION, A_PACKAGE, A_TOKEN, T0 } from '../builders/approvals';
+import { AN_EXECUTION, A_PACKAGE, A_TOKEN, T0, aRequest } from '../builders/approvals';
 import { aTwinHome } from '../builders/twin-home';
 import { aLoudLogger, captureOutput } from './logs';
 
@@ -123,6 +124,42 @@ describe('Function: request-approval handler', () => {
     // Assess
     await expect(attempt).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^invalid event: evidence\.threshold/) });
     expect(await mailer.list()).toEqual([]);
+    expect(await store.listPending()).toEqual([]);
+  });
+
+  // Issue 11 item 7d: the approver is no longer only what the clicker types.
+  it('records who the link was sent to', async () => {
+    // Prepare
+    const bytes = Buffer.alloc(ID_BYTES, 3);
+    const handler = createHandler({ store: () => store, mailer: () => mailer, baseUrl: () => BASE, now: () => T0, randomBytes: () => bytes, sentTo: async () => ['ops@example.com'], logger: aLoudLogger() });
+
+    // Act
+    await handler(anEvent(), {} as never);
+
+    // Assess
+    expect(await store.get(hashApprovalId(bytes.toString('base64url')))).toMatchObject({ sentTo: ['ops@example.com'], status: 'pending' });
+  });
+
+  // Issue 13 item 1: a decision carried over from the execution this one resumes answers the wait.
+  it('answers the wait with a decision carried to this execution: no new link, the decision delivered with this wait\'s token', async () => {
+    // Prepare
+    const decided = aRequest({ idHash: 'b'.repeat(64), executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:approval:run-0', status: 'rejected', decision: { status: 'rejected', by: 'officer', at: T0.toISOString(), from: 'terminal' } });
+    await store.create(carriedRequest(decided, AN_EXECUTION, T0.toISOString()));
+    const calls: unknown[] = [];
+    const callbacks: TaskCallbacks = {
+      sendTaskSuccess: async (token, output) => void calls.push({ token, output }),
+      sendTaskFailure: async (token, error, cause) => void calls.push({ token, error, cause }),
+    };
+    const handler = createHandler({ store: () => store, mailer: () => mailer, baseUrl: () => BASE, now: () => T0, callbacks: () => callbacks, logger: aLoudLogger() });
+
+    // Act
+    const result = await handler(anEvent(), {} as never);
+
+    // Assess
+    expect(result.idHash).toBe(carriedRequestHash(AN_EXECUTION, 'staging'));
+    expect(await mailer.list()).toEqual([]);
+    expect(calls).toEqual([{ token: A_TOKEN, error: 'ApprovalRejected', cause: `rejected by officer at ${T0.toISOString()}` }]);
+    expect(await store.get(result.idHash)).toMatchObject({ status: 'rejected', taskToken: A_TOKEN, delivery: { state: 'delivered' } });
     expect(await store.listPending()).toEqual([]);
   });
 });

@@ -84,14 +84,14 @@ describe('Stack: sls package', () => {
       'AWS::CloudWatch::Alarm': 9, // two per state machine, production's loss over its threshold
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 2,
-      'AWS::Events::Rule': 1,
-      'AWS::IAM::Role': 17, // one per function, one per state machine, SageMaker's jobs
+      'AWS::Events::Rule': 2, // monitoring's hourly run, the approval decisions' redelivery sweep
+      'AWS::IAM::Role': 18, // one per function, one per state machine, SageMaker's jobs
       'AWS::KMS::Alias': 1,
       'AWS::KMS::Key': 1,
-      'AWS::Lambda::Function': 11,
-      'AWS::Lambda::Permission': 1,
-      'AWS::Lambda::Version': 11,
-      'AWS::Logs::LogGroup': 15, // one per function, one per state machine
+      'AWS::Lambda::Function': 12,
+      'AWS::Lambda::Permission': 2, // the HTTP API's and the sweep's schedule
+      'AWS::Lambda::Version': 12,
+      'AWS::Logs::LogGroup': 16, // one per function, one per state machine
       'AWS::S3::Bucket': 2,
       'AWS::S3::BucketPolicy': 2,
       'AWS::SNS::Subscription': 2, // the approvers on each topic
@@ -197,9 +197,10 @@ describe('Stack: state machine definitions', () => {
 });
 
 describe('Stack: schedules', () => {
-  it('runs the monitoring state machine every hour', () => {
+  it('runs the monitoring state machine every hour, and the sweep of undelivered approval decisions every 5 minutes', () => {
     const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(rules.map(([, r]) => ({ schedule: r.Properties.ScheduleExpression, target: r.Properties.Targets[0].Arn, state: r.Properties.State }))).toEqual([
+      { schedule: 'rate(5 minutes)', target: { 'Fn::GetAtt': ['RedeliverDecisionsLambdaFunction', 'Arn'] }, state: 'ENABLED' },
       { schedule: 'rate(1 hour)', target: { Ref: 'MonitoringStateMachine' }, state: 'ENABLED' },
     ]);
   });
@@ -377,15 +378,20 @@ describe('Stack: least privilege everywhere', () => {
     }
   });
 
-  it('lets only the approval decision complete a waiting task, on the deployment state machine', () => {
+  // The approval decision is delivered by the API or, when its first callback failed, by the sweep that
+  // sends the recorded decision again (issue 11 item 2): those two roles only.
+  it('lets only the approval decision (the API, and the sweep re-delivering it) complete a waiting task, on the deployment state machine', () => {
     const holders = ofType('AWS::IAM::Role').filter(([name]) =>
       statementsOf(name).some((s) => actionsOf(s).some((a) => a === 'states:SendTaskSuccess' || a === 'states:SendTaskFailure' || a === 'states:SendTaskHeartbeat')),
     );
-    expect(holders.map(([name]) => name)).toEqual(['ApprovalApiRole']);
+    expect(holders.map(([name]) => name)).toEqual(['ApprovalApiRole', 'RedeliverDecisionsRole']);
     expect(template.Resources.ApprovalApiLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['ApprovalApiRole', 'Arn'] });
-    const [statement] = statementsOf('ApprovalApiRole').filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
-    expect(actionsOf(statement).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
-    expect(text(statement.Resource)).toContain(`:stateMachine:${STAGE_PREFIX}-deployment"`);
+    expect(template.Resources.RedeliverDecisionsLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['RedeliverDecisionsRole', 'Arn'] });
+    for (const role of ['ApprovalApiRole', 'RedeliverDecisionsRole']) {
+      const [statement] = statementsOf(role).filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
+      expect(actionsOf(statement).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+      expect(text(statement.Resource)).toContain(`:stateMachine:${STAGE_PREFIX}-deployment"`);
+    }
   });
 
   it('passes the SageMaker execution role only to SageMaker, and passes no other role', () => {
@@ -426,7 +432,8 @@ describe('Stack: functions', () => {
     updateThreshold: ['PARAMETER_PATH'],
     requestApproval: ['APPROVAL_TABLE', 'APPROVAL_TOPIC_ARN', 'APPROVAL_BASE_URL'],
     expireApproval: ['APPROVAL_TABLE'],
-    approvalApi: ['APPROVAL_TABLE'],
+    approvalApi: ['APPROVAL_TABLE', 'PARAMETER_PATH'],
+    redeliverDecisions: ['APPROVAL_TABLE'],
     measureAccuracy: ['FEATURE_GROUP_NAME', 'PARAMETER_PATH', 'MONITORING_TABLE', 'STAGING_ENDPOINT_NAME', 'PRODUCTION_ENDPOINT_NAME', 'POWERTOOLS_METRICS_NAMESPACE'],
     decideRetraining: ['MONITORING_TABLE', 'PARAMETER_PATH'],
     seedParameters: ['PARAMETER_PATH'],
@@ -463,6 +470,7 @@ describe('Stack: functions', () => {
     const table = template.Resources.ApprovalsTable.Properties;
     expect(table.GlobalSecondaryIndexes.map((i: any) => [i.IndexName, i.KeySchema])).toEqual([
       ['status-createdAt', [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }]],
+      ['deliveryState-createdAt', [{ AttributeName: 'deliveryState', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }]],
     ]);
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAtEpoch', Enabled: true });
   });

@@ -2,7 +2,7 @@
  * In-memory fakes of the ports, for use case tests that run in milliseconds. Each keeps what the
  * port's contract promises and no more; each remembers what it was asked, for the tests to read.
  */
-import { conflictMessage, type ApprovalDecision, type ApprovalRequest, type ApprovalStage } from '../../src/core/approval';
+import { conflictMessage, isClaimFree, newDelivery, type ApprovalDecision, type ApprovalDelivery, type ApprovalRequest, type ApprovalStage } from '../../src/core/approval';
 import { ApprovalConflictError, ApprovalNotFoundError } from '../../src/core/errors';
 import type { DeepArLine } from '../../src/core/deepar-channels';
 import type { DeepArForecast } from '../../src/core/evaluation';
@@ -125,9 +125,35 @@ export class InMemoryApprovalStore implements ApprovalStore {
     if (request.status !== 'pending' || Date.parse(request.expiresAt) <= Date.parse(decision.at)) {
       throw new ApprovalConflictError(request, conflictMessage(request, decision.at));
     }
-    const decided = { ...request, status: decision.status, decision };
+    const decided = { ...request, status: decision.status, decision, delivery: newDelivery(decision.at) };
     this.requests.set(idHash, decided);
     return decided;
+  }
+  async claimDelivery(idHash: string, at: string, until: string): Promise<ApprovalRequest | undefined> {
+    const request = this.requests.get(idHash);
+    const d = request?.delivery;
+    if (!request || !d || d.state !== 'pending' || !isClaimFree(d.claimedUntil, at)) return undefined;
+    return this.set(idHash, { ...request, delivery: { ...d, attempts: d.attempts + 1, claimedUntil: until, lastAttemptAt: at } });
+  }
+  async recordDelivery(idHash: string, delivery: ApprovalDelivery): Promise<ApprovalRequest> {
+    const request = this.requests.get(idHash);
+    if (!request) throw new ApprovalNotFoundError();
+    return this.set(idHash, { ...request, delivery });
+  }
+  async attachTaskToken(idHash: string, taskToken: string): Promise<ApprovalRequest | undefined> {
+    const request = this.requests.get(idHash);
+    if (request?.delivery?.state !== 'awaiting-task') return undefined;
+    return this.set(idHash, { ...request, taskToken, delivery: { ...request.delivery, state: 'pending', claimedUntil: new Date(0).toISOString() } });
+  }
+  async listUndelivered(): Promise<ApprovalRequest[]> {
+    return [...this.requests.values()].filter((r) => r.delivery?.state === 'pending');
+  }
+  async listForExecution(executionArn: string): Promise<ApprovalRequest[]> {
+    return [...this.requests.values()].filter((r) => r.executionArn === executionArn);
+  }
+  private set(idHash: string, request: ApprovalRequest): ApprovalRequest {
+    this.requests.set(idHash, request);
+    return request;
   }
   async expire(idHash: string, at: string): Promise<ApprovalRequest> {
     const request = this.requests.get(idHash);

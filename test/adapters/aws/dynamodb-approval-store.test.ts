@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbApprovalStore } from '../../../src/adapters/aws/dynamodb-approval-store';
 import { ApprovalConflictError } from '../../../src/core/errors';
+import { DELIVERY_LEASE_MS } from '../../../src/core/approval';
 import { AN_EXECUTION, aRequest } from '../../builders/approvals';
 
 const TABLE = 'btc-fee-dev-approvals';
@@ -54,7 +55,8 @@ describe('Function: DynamoDbApprovalStore.get', () => {
 describe('Function: DynamoDbApprovalStore.decide', () => {
   const decision = { status: 'approved' as const, by: 'alice', at: AT, from: '10.0.0.1 (Firefox)' };
 
-  it('is one conditional UpdateItem: pending and not expired', async () => {
+  // The decision is recorded with its delivery pending and claimed by the decider (issue 11 item 2).
+  it('is one conditional UpdateItem: pending and not expired; the delivery starts pending, claimed for the lease', async () => {
     // Prepare
     ddbMock.on(UpdateCommand).resolves({ Attributes: itemOf(aRequest({ status: 'approved', decision })) });
 
@@ -66,10 +68,18 @@ describe('Function: DynamoDbApprovalStore.decide', () => {
     expect(ddbMock.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
       TableName: TABLE,
       Key: { idHash: HASH },
-      UpdateExpression: 'SET #status = :status, #decision = :decision',
+      UpdateExpression: 'SET #status = :status, #decision = :decision, #delivery = :delivery, deliveryState = :deliveryState, claimedUntil = :claimedUntil',
       ConditionExpression: '#status = :pending AND expiresAtEpoch > :now',
-      ExpressionAttributeNames: { '#status': 'status', '#decision': 'decision' },
-      ExpressionAttributeValues: { ':status': 'approved', ':decision': decision, ':pending': 'pending', ':now': Date.parse(AT) / 1000 },
+      ExpressionAttributeNames: { '#status': 'status', '#decision': 'decision', '#delivery': 'delivery' },
+      ExpressionAttributeValues: {
+        ':status': 'approved',
+        ':decision': decision,
+        ':pending': 'pending',
+        ':now': Date.parse(AT) / 1000,
+        ':delivery': { state: 'pending', attempts: 1, claimedUntil: new Date(Date.parse(AT) + DELIVERY_LEASE_MS).toISOString(), lastAttemptAt: AT },
+        ':deliveryState': 'pending',
+        ':claimedUntil': new Date(Date.parse(AT) + DELIVERY_LEASE_MS).toISOString(),
+      },
       ReturnValues: 'ALL_NEW',
     });
     expect(decided).toMatchObject({ status: 'approved', decision });

@@ -26,7 +26,12 @@ async function aHomeAtVersion2(dir: string, { adapterTablesCreated }: { adapterT
   if (adapterTablesCreated) {
     db.exec(APPROVALS_SCHEMA);
     db.exec(METRICS_SCHEMA);
-    await new SqliteApprovalStore(db).create(aRequest());
+    // As the adapter of that version wrote it: the columns the approvals schema had then.
+    const r = aRequest();
+    db.prepare(
+      `INSERT INTO approval_requests (id_hash, task_token, execution_arn, stage, model_package_arn, report_uri, evidence, created_at, expires_at, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(r.idHash, r.taskToken, r.executionArn, r.stage, r.modelPackageArn, r.reportUri, JSON.stringify(r.evidence), r.createdAt, r.expiresAt, r.status);
     await new SqliteMetricsPublisher(db).publishAccuracy({ stage: 'staging', at: '2025-03-05T01:00:00.000Z', meanWQuantileLoss: 0.1, threshold: 0.2, rmse: 3 });
   }
   db.close();
