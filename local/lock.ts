@@ -22,7 +22,7 @@ export class HomeLockedError extends PipelineError {
   override readonly name = 'HomeLockedError' as const;
 }
 
-/** The home cannot be written (read-only file system, no permission, disk full): nothing was changed. */
+/** The home cannot be written (read-only file system, no permission, disk full). */
 export class HomeNotWritableError extends PipelineError {
   override readonly name = 'HomeNotWritableError' as const;
 }
@@ -105,4 +105,20 @@ function lockedMessage(dir: string, holder: LockHolder | undefined): string {
 function notWritable(dir: string, error: unknown): HomeNotWritableError {
   const e = error as { code?: string; message?: string };
   return new HomeNotWritableError(`the home ${dir} cannot be written (${e.code ?? 'error'}: ${e.message ?? String(error)}); nothing was changed`, { cause: error });
+}
+
+const FULL = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+const READ_ONLY = new Set(['SQLITE_READONLY', 'EROFS', 'EACCES', 'EPERM']);
+
+/**
+ * A storage error met while the twin runs, said in terms of its home: a full disk or a home turned read-only
+ * names the directory and what to do; SQLite's transactions keep what was written before whole. Other errors
+ * are returned as they are.
+ */
+export function explainStorageError(dir: string, error: unknown): unknown {
+  const code = (error as { code?: string } | undefined)?.code ?? '';
+  const said = `${code}: ${(error as Error).message}`;
+  if (FULL.has(code)) return new HomeNotWritableError(`the home ${dir} is full (${said}): free space there and start again; what was stored before is kept whole`, { cause: error });
+  if (READ_ONLY.has(code)) return new HomeNotWritableError(`the home ${dir} cannot be written any more (${said}); what was stored before is kept whole`, { cause: error });
+  return error;
 }

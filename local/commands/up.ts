@@ -8,7 +8,7 @@ import { createHttpServer, type Route } from '../http/server';
 import { loadMempoolHistory, SHIPPED_HISTORY } from '../ingestion/mempool-history';
 import { IngestionReplay, describeMinute } from '../ingestion/replay';
 import { resolveHomeDir } from '../home';
-import { acquireHomeLock, type HomeLock } from '../lock';
+import { acquireHomeLock, explainStorageError, type HomeLock } from '../lock';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { createProgress } from '../progress';
 import { openTwin } from '../twin';
@@ -45,6 +45,8 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
   const lock = acquireHomeLock(homeDir, { host: options.host, port });
   try {
     await serve(options, { homeDir, lock, speed, backfillDays, port }, signal);
+  } catch (error) {
+    throw explainStorageError(homeDir, error);
   } finally {
     lock.release();
   }

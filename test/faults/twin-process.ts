@@ -104,3 +104,21 @@ export function contents(home: string): Record<string, unknown[]> {
     return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]));
   });
 }
+
+/** Polls the home's database (read-only) until `ready` holds. */
+export async function waitUntil(home: string, ready: (db: Database.Database) => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (readStore(home, ready)) return;
+    } catch {
+      // Not there yet (no database file, or a table a migration has yet to create).
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Whether some execution has entered `stateName` (the executor writes each StateEntered as it happens). */
+export const hasEntered = (stateName: string) => (db: Database.Database): boolean =>
+  !!db.prepare(`SELECT 1 FROM sfn_history WHERE type = 'StateEntered' AND state_name = ?`).get(stateName);
