@@ -67,7 +67,7 @@ describe('Fault: SIGKILL of a running `mlops up`', () => {
     expectTheStoreIntact(home);
   }, STEP_MS);
 
-  it('during training: the killed execution is aborted at the restart and a new training registers one model', async () => {
+  it('during training: the killed execution shows as interrupted, then is aborted at the restart', async () => {
     // Prepare: the restart above starts the first training
     await waitUntil(home, hasEntered('TrainModel'), 'TrainModel');
 
@@ -75,7 +75,7 @@ describe('Fault: SIGKILL of a running `mlops up`', () => {
     await kill();
     const interrupted = await mlops(home, 'executions');
     restart();
-    await waitUntil(home, (db) => !!db.prepare(`SELECT 1 FROM sfn_executions WHERE status = 'ABORTED'`).get(), 'the killed training aborted');
+    await waitUntil(home, (db) => !!db.prepare(`SELECT 1 FROM sfn_executions WHERE status = 'ABORTED' AND state_machine_arn LIKE '%-training'`).get(), 'the killed training aborted');
 
     // Assess
     expect(interrupted.stdout).toMatch(/INTERRUPTED\s+training-/);
@@ -93,7 +93,8 @@ describe('Fault: SIGKILL of a running `mlops up`', () => {
     await twin!.waitFor(/approve or reject at/);
 
     // Assess
-    expect(countOf(home, `SELECT COUNT(*) FROM sfn_executions WHERE status = 'ABORTED'`)).toBe(2);
+    // The two killed trainings (an hourly monitoring run the clock may have started since is not counted).
+    expect(countOf(home, `SELECT COUNT(*) FROM sfn_executions WHERE status = 'ABORTED' AND state_machine_arn LIKE '%-training'`)).toBe(2);
     expect(countOf(home, `SELECT COUNT(*) FROM sagemaker_model_packages`)).toBe(1);
     expect(countOf(home, `SELECT COUNT(*) FROM sagemaker_transform_jobs WHERE status = 'InProgress'`)).toBe(0);
     expectTheStoreIntact(home);
