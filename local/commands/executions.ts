@@ -3,6 +3,8 @@ import { ExecutionStore } from '../executor/execution-store';
 import { openTwin } from '../twin';
 import { checkNumericOption } from './options';
 
+const INTERRUPTED = 'its process has gone (killed or crashed): the next `mlops up` marks it ABORTED';
+
 export function registerExecutionsCommand(program: Command): void {
   program
     .command('executions [execution]')
@@ -17,22 +19,25 @@ export function registerExecutionsCommand(program: Command): void {
       const twin = openTwin(options.home);
       try {
         const store = new ExecutionStore(twin.home.db);
+        // Left RUNNING by a process that has died: said so here; only the next `mlops up` writes it down.
+        const interrupted = new Set(store.orphans());
         if (!execution) {
           const list = store.list({ limit });
-          if (options.json) return console.log(JSON.stringify(list));
+          if (options.json) return console.log(JSON.stringify(list.map((e) => (interrupted.has(e.executionArn) ? { ...e, interrupted: true } : e))));
           if (list.length === 0) return console.log('no executions yet: `mlops up` starts a training once history is in, `mlops train` starts one now');
           for (const e of list) {
             const output = e.output as { status?: string; reason?: string } | undefined;
-            const outcome = e.status === 'SUCCEEDED' ? (output?.status ?? '') : e.status === 'RUNNING' ? '' : `${e.error}`;
-            console.log(`${e.startDate}  ${e.status.padEnd(9)}  ${e.name.padEnd(40)}  ${outcome}`);
+            const outcome = interrupted.has(e.executionArn) ? INTERRUPTED : e.status === 'SUCCEEDED' ? (output?.status ?? '') : e.status === 'RUNNING' ? '' : `${e.error}`;
+            console.log(`${e.startDate}  ${(interrupted.has(e.executionArn) ? 'INTERRUPTED' : e.status).padEnd(11)}  ${e.name.padEnd(40)}  ${outcome}`);
           }
           return;
         }
         const match = store.list({ limit: 100_000 }).find((e) => e.executionArn === execution || e.name === execution);
         if (!match) throw new Error(`no execution named ${execution} in ${twin.home.dir} (see \`mlops executions\`)`);
         const history = store.history(match.executionArn);
-        if (options.json) return console.log(JSON.stringify({ execution: match, history }));
-        console.log(`${match.executionArn}\n${match.status}${match.error ? `: ${match.error}: ${match.cause}` : ''}`);
+        const isInterrupted = interrupted.has(match.executionArn);
+        if (options.json) return console.log(JSON.stringify({ execution: isInterrupted ? { ...match, interrupted: true } : match, history }));
+        console.log(`${match.executionArn}\n${isInterrupted ? `INTERRUPTED: ${INTERRUPTED}` : `${match.status}${match.error ? `: ${match.error}: ${match.cause}` : ''}`}`);
         for (const event of history) console.log(`${event.timestamp}  ${event.type.padEnd(18)}  ${event.stateName ?? ''}`);
         if (match.output) console.log(JSON.stringify(match.output, null, 2));
       } finally {

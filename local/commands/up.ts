@@ -7,6 +7,8 @@ import { endpointRoutes, invocationsUrl } from '../http/endpoint-routes';
 import { createHttpServer, type Route } from '../http/server';
 import { loadMempoolHistory, SHIPPED_HISTORY } from '../ingestion/mempool-history';
 import { IngestionReplay, describeMinute } from '../ingestion/replay';
+import { resolveHomeDir } from '../home';
+import { acquireHomeLock, explainStorageError, type HomeLock } from '../lock';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { createProgress } from '../progress';
 import { openTwin } from '../twin';
@@ -38,7 +40,25 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
   const backfillDays = positiveNumber(options.backfillDays, '--backfill-days');
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${JSON.stringify(options.port)}`);
-  const twin = openTwin(options.home);
+  // Before the database is opened or a port bound: a second `up` on this home stops here, having changed nothing.
+  const homeDir = resolveHomeDir(options.home);
+  const lock = acquireHomeLock(homeDir, { host: options.host, port });
+  try {
+    await serve(options, { homeDir, lock, speed, backfillDays, port }, signal);
+  } catch (error) {
+    throw explainStorageError(homeDir, error);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The twin's life under the home's lock, with the options already checked. */
+async function serve(
+  options: UpOptions,
+  { homeDir, lock, speed, backfillDays, port }: { homeDir: string; lock: HomeLock; speed: number; backfillDays: number; port: number },
+  signal: AbortSignal,
+): Promise<void> {
+  const twin = openTwin(homeDir);
   try {
     const replay = new IngestionReplay(twin.featureStore, loadMempoolHistory(options.history));
     say(`data dir ${twin.home.dir}`);
@@ -50,6 +70,7 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
 
     const routes: Route[] = [];
     const server = await createHttpServer({ routes, host: options.host, port });
+    lock.listening(server.url);
     // One clock for ingestion, executions and schedules: the replayed history's time, at --speed.
     const clock = new ScaledClock(clockStart, speed);
     // The local endpoint is ready in milliseconds: polling pauses meant for AWS are shortened with it.

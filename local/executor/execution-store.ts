@@ -59,13 +59,18 @@ export class ExecutionStore {
    * Those of a process still alive (`mlops up` while `mlops train` starts) are left alone.
    */
   abortOrphans(now: Date): string[] {
-    const running = this.db.prepare(`SELECT execution_arn, owner_pid FROM sfn_executions WHERE status = 'RUNNING'`).all() as Array<{ execution_arn: string; owner_pid: number }>;
-    const orphans = running.filter((r) => r.owner_pid !== process.pid && !isAlive(r.owner_pid));
+    const orphans = this.orphans();
     const abort = this.db.prepare(
       `UPDATE sfn_executions SET status = 'ABORTED', stop_date = ?, error = 'States.Aborted', cause = 'the local twin stopped while the execution ran' WHERE execution_arn = ?`,
     );
-    for (const orphan of orphans) abort.run(now.toISOString(), orphan.execution_arn);
-    return orphans.map((o) => o.execution_arn);
+    for (const orphan of orphans) abort.run(now.toISOString(), orphan);
+    return orphans;
+  }
+
+  /** ARNs of the executions still RUNNING in the store whose owner process is gone (reads only). */
+  orphans(): string[] {
+    const running = this.db.prepare(`SELECT execution_arn, owner_pid FROM sfn_executions WHERE status = 'RUNNING'`).all() as Array<{ execution_arn: string; owner_pid: number }>;
+    return running.filter((r) => r.owner_pid !== process.pid && !isAlive(r.owner_pid)).map((r) => r.execution_arn);
   }
 
   insert(e: ExecutionRecord): void {
