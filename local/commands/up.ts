@@ -7,6 +7,7 @@ import { endpointRoutes, invocationsUrl } from '../http/endpoint-routes';
 import { createHttpServer, type Route } from '../http/server';
 import { loadMempoolHistory, SHIPPED_HISTORY } from '../ingestion/mempool-history';
 import { IngestionReplay, describeMinute } from '../ingestion/replay';
+import { recordServingUrl } from '../home';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { createProgress } from '../progress';
 import { openTwin } from '../twin';
@@ -50,6 +51,7 @@ export async function up(options: UpOptions, signal: AbortSignal): Promise<void>
 
     const routes: Route[] = [];
     const server = await createHttpServer({ routes, host: options.host, port });
+    recordServingUrl(twin.home, server.url);
     // One clock for ingestion, executions and schedules: the replayed history's time, at --speed.
     const clock = new ScaledClock(clockStart, speed);
     // The local endpoint is ready in milliseconds: polling pauses meant for AWS are shortened with it.
