@@ -126,7 +126,8 @@ async function dispatch(routes: readonly Route[], req: IncomingMessage, res: Ser
     throw new HttpError(405, `${req.method} is not allowed on ${path} (allowed: ${allowed})`, 'MethodNotAllowed', { Allow: allowed });
   }
   if (hit.route.loopbackOnly && !isLoopbackAddress(req.socket.remoteAddress)) {
-    throw new HttpError(403, `${path} is served to this machine only (it shows approval links); open it on the machine the twin runs on`, 'Forbidden');
+    const local = `http://127.0.0.1:${req.socket.localPort}${path}`;
+    throw new HttpError(403, `${path} is served to this machine only (it shows approval links): open ${local} on the machine the twin runs on`, 'Forbidden');
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBodyBytes) throw tooLarge(maxBodyBytes);

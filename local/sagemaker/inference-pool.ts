@@ -48,7 +48,8 @@ export class InferencePool {
   readonly maxQueued: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
-  private readonly pending = new Map<number, { resolve(reply: Reply): void; reject(error: unknown): void }>();
+  /** Messages waiting for their worker's reply, by id. */
+  private readonly pending = new Map<number, { worker: Worker; resolve(reply: Reply): void; reject(error: unknown): void }>();
   /** Models preloaded and not released: workers keep them between requests. */
   private readonly live = new Set<string>();
   private nextId = 0;
@@ -123,6 +124,11 @@ export class InferencePool {
     this.slots.splice(at, 1);
     slot.busy?.reject(error);
     slot.busy = undefined;
+    for (const [id, waiting] of this.pending) {
+      if (waiting.worker !== slot.worker) continue;
+      this.pending.delete(id);
+      waiting.reject(error);
+    }
     if (this.closed) return;
     const replacement = this.spawn();
     this.slots.push(replacement);
@@ -150,7 +156,7 @@ export class InferencePool {
   private send(worker: Worker, message: Record<string, unknown>): Promise<Reply> {
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { worker, resolve, reject });
       worker.postMessage({ ...message, id });
     });
   }

@@ -127,6 +127,15 @@ describe('Function: EndpointRuntime with DeepAR in worker threads', () => {
     }
   }, 60_000);
 
+  it('reports a model the workers cannot load with the loader\'s error, so the deployment fails', async () => {
+    const pool = new InferencePool({ size: 1 });
+    try {
+      await expect(pool.preload('missing', join(home.dir, 'no-such-model'))).rejects.toMatchObject({ name: 'ModelArtifactError', message: expect.stringContaining('cannot read a DeepAR model') });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('answers 503 ServiceUnavailable with Retry-After over HTTP when the queue is full', async () => {
     // Prepare
     const busy = await createHttpServer({ routes: endpointRoutes({ invokeEndpoint: async () => Promise.reject(overloaded('fees', 256)) }) });
