@@ -53,7 +53,11 @@ export class EndpointRuntime {
     }
     const dir = await this.host.unpacked(hosted);
     const key = hostedModelKey(hosted);
-    await pool.preload(key, dir);
+    // Checked here, synchronously, so a model that cannot load fails its deployment; the workers' own loads run
+    // in the background (a deployment must not wait on worker messages: an executor polling without pause, as
+    // the tests' timeScale 0 does, never yields to them). A request before they finish loads the model itself.
+    this.host.loader(dir);
+    pool.preload(key, dir).catch(() => undefined);
     return { predict: (body, seed) => pool.run(key, dir, body, seed) };
   }
 

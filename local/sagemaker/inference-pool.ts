@@ -63,10 +63,10 @@ export class InferencePool {
   /** Loads a model in every worker (starting them if needed); rejects with the load's error. */
   async preload(key: string, dir: string): Promise<void> {
     this.start();
+    this.live.add(key);
     const replies = await Promise.all(this.slots.map((slot) => this.send(slot.worker, { type: 'load', key, dir })));
     const failed = replies.find((r) => r.error);
     if (failed?.error) throw Object.assign(new Error(failed.error.message), { name: failed.error.name });
-    this.live.add(key);
   }
 
   /** One invocation on the first free worker, or queued; InferenceQueueFullError when the queue is full. */
