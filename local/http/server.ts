@@ -248,7 +248,11 @@ function refusalOf(req: IncomingMessage, names: readonly string[]): Refusal | un
   }
   const safe = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
   const origin = req.headers.origin;
-  if (!safe && origin !== undefined && !names.some((n) => origin.toLowerCase() === `http://${n}`)) {
+  // A page sent with Referrer-Policy no-referrer (the approval pages) posts with `Origin: null`: the browser's
+  // Sec-Fetch-Site then says whether the form was the server's own.
+  const ownOrigin = (o: string): boolean => names.some((n) => o.toLowerCase() === `http://${n}`) || (o === 'null' && req.headers['sec-fetch-site'] === 'same-origin');
+  const crossSite = req.headers['sec-fetch-site'] === 'cross-site' || req.headers['sec-fetch-site'] === 'same-site';
+  if (!safe && ((origin !== undefined && !ownOrigin(origin)) || crossSite)) {
     return { status: 403, code: 'Forbidden', message: `A ${req.method} from the origin ${JSON.stringify(origin)} is refused: only this server's own pages may post to it. Nothing was changed.` };
   }
   return undefined;

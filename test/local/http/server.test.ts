@@ -145,14 +145,17 @@ describe('Function: createHttpServer, DNS rebinding and security headers', () =>
     // Act
     const foreign = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: 'http://attacker.example' }, body: '{}' });
     const nullOrigin = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: 'null' }, body: '{}' });
+    const nullCrossSite = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: 'null', 'sec-fetch-site': 'cross-site' }, body: '{}' });
     expect(calls).toEqual([]);
     const own = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: `http://localhost:${server.port}` }, body: '{}' });
     const none = await raw(`${server.url}/decide`, { method: 'POST', body: '{}' });
+    // A no-referrer page's own form: Origin null, and the browser says same-origin
+    const ownNoReferrer = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: 'null', 'sec-fetch-site': 'same-origin' }, body: '{}' });
     // Assess
-    expect([foreign.status, nullOrigin.status]).toEqual([403, 403]);
+    expect([foreign.status, nullOrigin.status, nullCrossSite.status]).toEqual([403, 403, 403]);
     expect(JSON.parse(foreign.body)).toEqual({ message: expect.stringContaining('"http://attacker.example" is refused'), code: 'Forbidden' });
-    expect([own.status, none.status]).toEqual([200, 200]);
-    expect(calls).toEqual(['decide', 'decide']);
+    expect([own.status, none.status, ownNoReferrer.status]).toEqual([200, 200, 200]);
+    expect(calls).toEqual(['decide', 'decide', 'decide']);
   });
 
   it.each([['a page', '/'], ['an error', '/nowhere'], ['a refusal', '/']])('sends the security headers with %s', async (what, path) => {
