@@ -1,26 +1,30 @@
 /**
  * Endpoint latency benchmark (not a test): a DeepAR model with the pipeline's default hyperparameters, trained on
- * a week of the shipped per-minute data, deployed to a local endpoint served over HTTP, loaded by autocannon.
+ * a week of the shipped per-minute data, deployed to a local endpoint served over HTTP by the twin's server (with
+ * its dashboard), loaded by autocannon.
  *
- *   npx tsx bench/endpoint-latency.ts [--duration 60] [--connections 32] [--epochs 2]
+ *   npx tsx bench/endpoint-latency.ts [--duration 60] [--connections 64] [--epochs 2]
  *
- * Run 1: steady load. Run 2: the same load while the endpoint is updated to a second model half-way, with the
+ * Run 1: steady load, with the dashboard (GET /) fetched every 250 ms meanwhile: its latency says whether the
+ * twin stays responsive. Run 2: the same load while the endpoint is updated to a second model half-way, with the
  * latency of the responses completed during the swap and the errors (which must be 0).
- * The load generator runs in a child process (this file with --load-generator); the server, the local SageMaker
- * and the model run in this one. Both share the machine's cores.
+ * The load generator and the dashboard probe run in a child process (this file with --load-generator); the server,
+ * the local SageMaker and its inference workers run in this one. All share the machine's cores.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { FsObjectStore } from '../local/adapters/fs-object-store';
-import { openHome } from '../local/home';
+import { dashboardRoutes } from '../local/http/dashboard-routes';
 import { endpointRoutes, invocationsUrl } from '../local/http/endpoint-routes';
-import { createHttpServer } from '../local/http/server';
+import { createHttpServer, type Route } from '../local/http/server';
 import { loadMempoolHistory } from '../local/ingestion/mempool-history';
 import { historyMinutes, recordForMinute } from '../local/ingestion/transaction-stream';
-import { LocalSageMaker } from '../local/sagemaker';
+import { createPipeline } from '../local/pipeline';
+import { provision } from '../local/recovery';
+import { INVOCATION_LIMITS } from '../local/sagemaker/endpoint-request';
+import { openTwin } from '../local/twin';
 import { MINUTE_MS } from '../src/core/feature-record';
 import { DEFAULT_HYPERPARAMETERS } from '../src/core/run-config';
 import { formatTimestamp } from '../src/deepar';
@@ -35,13 +39,35 @@ const flag = (name: string, fallback: string): string => {
 type Sample = [number, number, number];
 interface LoadResult {
   p50: number; p99: number; max: number; rps: number; total: number; errors: number; timeouts: number; non2xx: number; samples: Sample[];
+  /** Latencies (ms) of the dashboard probe's GETs during the run (NaN: failed), if it ran. */
+  probe: number[];
 }
+interface LoadOptions { url: string; body: string; connections: number; duration: number; probeUrl?: string }
 
-if (args[0] === '--load-generator') void generateLoad(JSON.parse(args[1]) as { url: string; body: string; connections: number; duration: number });
+if (args[0] === '--load-generator') void generateLoad(JSON.parse(args[1]) as LoadOptions);
 else void main();
 
-async function generateLoad(o: { url: string; body: string; connections: number; duration: number }): Promise<void> {
+/** GET the dashboard every 250 ms until `done`: how long a person waits for the page while the endpoint is loaded. */
+async function probe(url: string, done: () => boolean): Promise<number[]> {
+  const latencies: number[] = [];
+  while (!done()) {
+    const t0 = performance.now();
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      latencies.push(res.status === 200 ? performance.now() - t0 : NaN);
+    } catch {
+      latencies.push(NaN);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return latencies;
+}
+
+async function generateLoad(o: LoadOptions): Promise<void> {
   const samples: Sample[] = [];
+  let finished = false;
+  const probing = o.probeUrl ? probe(o.probeUrl, () => finished) : Promise.resolve([]);
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       { url: o.url, method: 'POST', headers: { 'content-type': 'application/json' }, body: o.body, connections: o.connections, duration: o.duration, timeout: 60 },
@@ -50,16 +76,17 @@ async function generateLoad(o: { url: string; body: string; connections: number;
     instance.on('response', (_client, status, _bytes, ms) => samples.push([Date.now(), ms, status]));
     instance.on('reqError', () => samples.push([Date.now(), NaN, 0]));
   });
+  finished = true;
   const result: LoadResult = {
     p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, rps: r.requests.average, total: r.requests.total,
-    errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, samples,
+    errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, samples, probe: await probing,
   };
   process.send!(result, () => process.exit(0));
 }
 
-function runLoad(url: string, body: string, connections: number, duration: number): Promise<LoadResult> {
+function runLoad(o: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--load-generator', JSON.stringify({ url, body, connections, duration })], { stdio: 'inherit' });
+    const child = fork(__filename, ['--load-generator', JSON.stringify(o)], { stdio: 'inherit' });
     child.once('message', (m) => resolve(m as LoadResult));
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`the load generator exited with ${code}`)));
@@ -73,7 +100,7 @@ const percentile = (xs: number[], p: number): number => {
 
 async function main(): Promise<void> {
   const duration = Number(flag('duration', '60'));
-  const connections = Number(flag('connections', '32'));
+  const connections = Number(flag('connections', '64'));
   const epochs = flag('epochs', '2');
   const hyperparameters = { ...DEFAULT_HYPERPARAMETERS, epochs };
   const out = (s = ''): void => void process.stdout.write(s + '\n');
@@ -82,9 +109,13 @@ async function main(): Promise<void> {
     `(default ${DEFAULT_HYPERPARAMETERS.epochs}; accuracy is not measured here, only serving): ${JSON.stringify(hyperparameters)}`);
 
   const dir = mkdtempSync(join(tmpdir(), 'mlops-bench-endpoint-'));
-  const home = openHome(dir);
-  const store = new FsObjectStore(home.objectsDir);
-  const sm = new LocalSageMaker({ db: home.db, objectStore: store, workDir: join(dir, 'work') });
+  // The twin as `mlops up` wires it: its SageMaker (inference in worker threads) and its dashboard.
+  const twin = openTwin(dir);
+  const pipeline = await createPipeline(twin);
+  await provision(twin, pipeline);
+  const store = twin.objectStore;
+  const sm = pipeline.sageMaker;
+  out(`inference pool: ${cpus().length} worker threads; limits per request: ${INVOCATION_LIMITS.instances} instances, num_samples ${INVOCATION_LIMITS.numSamples}`);
   try {
     // A week of per-minute records (the replay's stream), as the pipeline's DeepAR channel; the second model
     // is trained on the week that ends a day later (a retraining on newer data).
@@ -122,8 +153,11 @@ async function main(): Promise<void> {
     const created = await sm.waitForEndpoint('bench');
     if (created.EndpointStatus !== 'InService') throw new Error(`endpoint ${created.EndpointStatus}: ${created.FailureReason}`);
 
-    const server = await createHttpServer({ routes: endpointRoutes(sm) });
+    const routes: Route[] = [];
+    const server = await createHttpServer({ routes });
+    routes.push(...endpointRoutes(sm), ...dashboardRoutes(twin, pipeline, () => server.url));
     const url = invocationsUrl(server.url, 'bench');
+    const dashboardUrl = `${server.url}/`;
     const instance = { start: formatTimestamp(b.startMs + (WEEK - 240) * MINUTE_MS), target: b.target.slice(-240).map((v) => (Number.isFinite(v) ? v : 'NaN')) };
     const body = JSON.stringify({ instances: [instance], configuration: { num_samples: 100, output_types: ['mean', 'quantiles'], quantiles: ['0.1', '0.5', '0.9'] } });
     out(`request: POST ${url}, ${body.length} bytes: one instance (the last 240 minutes), num_samples 100, output_types mean+quantiles (0.1, 0.5, 0.9)`);
@@ -139,9 +173,9 @@ async function main(): Promise<void> {
     }
 
     out(`\nrun 1: ${connections} connections, ${duration} s ...`);
-    const steady = await runLoad(url, body, connections, duration);
+    const steady = await runLoad({ url, body, connections, duration, probeUrl: dashboardUrl });
     out(`run 2: ${connections} connections, ${duration} s, UpdateEndpoint to a second model at ${(duration / 2).toFixed(0)} s ...`);
-    const swapping = runLoad(url, body, connections, duration);
+    const swapping = runLoad({ url, body, connections, duration });
     await new Promise((r) => setTimeout(r, (duration / 2) * 1000));
     const swapStart = Date.now();
     await sm.updateEndpoint({ EndpointName: 'bench', EndpointConfigName: 'bench-b' });
@@ -169,20 +203,25 @@ async function main(): Promise<void> {
     row(['requests answered', String(steady.total), String(swap.total), String(during.length), '-', '-']);
     row(['errors (connection, timeouts)', `${steady.errors} (${steady.timeouts})`, `${swap.errors} (${swap.timeouts})`, String(duringFailed), '0', '-']);
     row(['non-2xx', String(steady.non2xx), String(swap.non2xx), '-', '0', '-']);
+    const dash = steady.probe.filter(Number.isFinite);
+    row(['dashboard GET / p50, ms (under load)', f(percentile(dash, 50)), '-', '-', '-', '-']);
+    row(['dashboard GET / p99, ms (under load)', f(percentile(dash, 99)), '-', '-', '< 500', '-']);
+    row(['dashboard GET / max, ms; failed', `${f(Math.max(...dash))}; ${steady.probe.length - dash.length}`, '-', '-', '0 failed', '-']);
     out('');
     out(`one request at a time (no queueing): p50 ${f(percentile(single, 50), 1)} ms, p99 ${f(percentile(single, 99), 1)} ms over ${single.length} requests` +
-      ` -> at most ~${f(1000 / percentile(single, 50), 1)} requests/s on one thread; with ${connections} connections a request waits behind ~${connections - 1} others.`);
+      ` -> ~${f(1000 / percentile(single, 50), 1)} requests/s per worker thread, ${cpus().length} workers; with ${connections} connections a request waits behind others for a free worker.`);
     out(`swap: UpdateEndpoint -> ${updated.EndpointStatus} (${updated.EndpointConfigName}) in ${swapEnd - swapStart} ms; "during swap" = responses completed from the call until ${settle.toFixed(0)} ms after InService.`);
     out(`p99 target (< 50 ms): ${steady.p99 < 50 ? 'met' : 'NOT met'} in the steady run; errors during the swap: ${swap.errors + swap.non2xx === 0 ? '0 (as required)' : swap.errors + swap.non2xx + ' (FAILED)'}.`);
     out('SageMaker: AWS publishes no latency figure for DeepAR endpoints (CloudWatch reports ModelLatency and OverheadLatency per endpoint); ' +
       'no observed figure here (no AWS account in this run).');
+    out(`dashboard: GET / (the real page, with its queries) every 250 ms from the load generator's process during run 1: ${steady.probe.length} requests.`);
     out(`How: npx tsx bench/endpoint-latency.ts --duration ${duration} --connections ${connections} --epochs ${epochs}. autocannon ${connections} connections (keep-alive, one request in flight each) ` +
-      `in a child process, the twin's HTTP server (node:http, one event loop) and DeepAR inference in this process, on ${cpus().length} cores shared by both; ` +
+      `in a child process, the twin's HTTP server (node:http, one event loop) in this process and DeepAR inference in its ${cpus().length} worker threads, on ${cpus().length} cores shared by all; ` +
       'latency is autocannon\'s (request sent to response received); the swap is the local SageMaker\'s UpdateEndpoint (unpack, load, one assignment).');
-    if (swap.errors + swap.non2xx > 0) process.exitCode = 1;
+    if (swap.errors + swap.non2xx + steady.errors + steady.non2xx > 0) process.exitCode = 1;
   } finally {
-    sm.close();
-    home.close();
+    pipeline.close();
+    twin.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

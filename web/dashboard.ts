@@ -28,6 +28,7 @@ export function renderDashboard(d: DashboardData): string {
   const fs = d.featureStore;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow"><meta name="referrer" content="no-referrer">
 <meta http-equiv="refresh" content="10"><title>DeepAR fee pipeline: local twin</title>
 <style>
   body{font-family:system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;color:#1a1a1a}

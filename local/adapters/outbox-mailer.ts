@@ -1,7 +1,9 @@
 /**
  * The twin's mail: every message is a real RFC 5322 file, `<home>/outbox/<time>-<n>.eml`, composed by
  * nodemailer (real headers, encoded words, quoted-printable bodies), so any mail client opens it. When
- * `MLOPS_SMTP_URL` is set the very same bytes are also sent through SMTP.
+ * `MLOPS_SMTP_URL` is set the very same bytes are also sent through SMTP. A malformed URL is refused once, in
+ * words that never repeat its password, and the mail stays in the outbox. Messages are private to the user
+ * (0600 in a 0700 directory): each holds a link that can approve a deployment.
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +40,7 @@ export class OutboxMailer implements Mailer {
   readonly outboxDir: string;
   private readonly from: string;
   private readonly to: string[];
+  /** Undefined when SMTP is off or its URL is malformed. */
   private readonly smtpUrl: string | undefined;
   private readonly now: () => Date;
   private readonly print: (line: string) => void;
@@ -49,9 +52,12 @@ export class OutboxMailer implements Mailer {
     this.outboxDir = join(options.home, 'outbox');
     this.from = options.from ?? DEFAULT_FROM;
     this.to = typeof options.to === 'string' ? [options.to] : options.to ?? [DEFAULT_TO];
-    this.smtpUrl = options.smtpUrl ?? (process.env.MLOPS_SMTP_URL || undefined);
     this.now = options.now ?? (() => new Date());
     this.print = options.print ?? (() => {});
+    const smtpUrl = options.smtpUrl ?? (process.env.MLOPS_SMTP_URL || undefined);
+    const problem = smtpUrl ? smtpUrlProblem(smtpUrl) : undefined;
+    if (problem) this.print(`mail: SMTP is off: MLOPS_SMTP_URL ${problem} (expected smtp://user:password@host:port or smtps://...); messages stay in the outbox`);
+    this.smtpUrl = problem ? undefined : smtpUrl;
     this.smtpTransport = options.smtpTransport ?? ((url) => nodemailer.createTransport(url));
   }
 
@@ -66,11 +72,11 @@ export class OutboxMailer implements Mailer {
       date,
     });
     const raw = info.message as Buffer;
-    await mkdir(this.outboxDir, { recursive: true });
+    await mkdir(this.outboxDir, { recursive: true, mode: 0o700 });
     // Time first, so names sort by time; a sequence number keeps two messages of one millisecond apart.
     const file = `${date.toISOString().replace(/[:.]/g, '-')}-${String(this.sequence++).padStart(6, '0')}-${process.pid}.eml`;
     const path = join(this.outboxDir, file);
-    await writeFile(`${path}.partial`, raw);
+    await writeFile(`${path}.partial`, raw, { mode: 0o600 });
     await rename(`${path}.partial`, path);
     this.print(`mail: ${message.subject} -> ${path}`);
     if (this.smtpUrl) {
@@ -78,7 +84,7 @@ export class OutboxMailer implements Mailer {
         await this.smtpTransport(this.smtpUrl).sendMail({ envelope: { from: this.from, to: this.to }, raw });
       } catch (error) {
         // The message is in the outbox already: a mail server being down must not fail the pipeline.
-        this.print(`mail: SMTP delivery failed (${(error as Error).message}); the message is in ${path}`);
+        this.print(`mail: SMTP delivery failed (${redact((error as Error).message, this.smtpUrl)}); the message is in ${path}`);
       }
     }
     return { messageId: info.messageId };
@@ -112,6 +118,41 @@ export class OutboxMailer implements Mailer {
   async read(file: string): Promise<string> {
     if (!FILE_NAME.test(file)) throw new RangeError(`${JSON.stringify(file)} is not a message of the outbox`);
     return readFile(join(this.outboxDir, file), 'utf8');
+  }
+}
+
+/** What is wrong with an SMTP URL, in words that never include its password; undefined when it is usable. */
+export function smtpUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'is not a URL';
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') return `has the scheme "${parsed.protocol}"`;
+  if (!parsed.hostname) return 'names no host';
+  return undefined;
+}
+
+/** An error message with the URL's password (raw or %-decoded) masked: transports quote their URL. */
+function redact(message: string, url: string | undefined): string {
+  if (!url) return message;
+  let password = '';
+  try {
+    password = new URL(url).password;
+  } catch {
+    return message;
+  }
+  if (!password) return message;
+  const forms = [...new Set([password, safeDecode(password)])].filter(Boolean);
+  return forms.reduce((text, form) => text.split(form).join('***'), message);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

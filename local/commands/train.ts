@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { MINUTE_MS } from '../../src/core/feature-record';
 import type { ExecutionRecord } from '../executor/execution-store';
+import { servingUrl } from '../home';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { provision, recoverOrphans } from '../recovery';
 import { openTwin, type Twin } from '../twin';
@@ -46,7 +47,9 @@ export function registerTrainCommand(program: Command): void {
     .option('--no-deploy', 'return once the model is registered; its approvals resume at the next `mlops up`')
     .action(async (options: { home?: string; asOf?: string; json?: boolean; autoApprove?: boolean; deploy: boolean }) => {
       const twin = openTwin(options.home);
-      const pipeline = await createPipeline(twin, { print: options.json ? undefined : (line) => console.log(line), autoApprove: options.autoApprove, timeScale: 20 });
+      // Links point where `mlops up` serves this home, whatever port it was given.
+      const baseUrl = () => servingUrl(twin.home);
+      const pipeline = await createPipeline(twin, { print: options.json ? undefined : (line) => console.log(line), autoApprove: options.autoApprove, timeScale: 20, baseUrl });
       try {
         await provision(twin, pipeline);
         recoverOrphans(pipeline);

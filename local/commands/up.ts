@@ -7,7 +7,7 @@ import { endpointRoutes, invocationsUrl } from '../http/endpoint-routes';
 import { createHttpServer, type Route } from '../http/server';
 import { loadMempoolHistory, SHIPPED_HISTORY } from '../ingestion/mempool-history';
 import { IngestionReplay, describeMinute } from '../ingestion/replay';
-import { resolveHomeDir } from '../home';
+import { recordServingUrl, resolveHomeDir } from '../home';
 import { acquireHomeLock, explainStorageError, type HomeLock } from '../lock';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { createProgress } from '../progress';
@@ -71,6 +71,7 @@ async function serve(
     const routes: Route[] = [];
     const server = await createHttpServer({ routes, host: options.host, port });
     lock.listening(server.url);
+    recordServingUrl(twin.home, server.url);
     // One clock for ingestion, executions and schedules: the replayed history's time, at --speed.
     const clock = new ScaledClock(clockStart, speed);
     // The local endpoint is ready in milliseconds: polling pauses meant for AWS are shortened with it.

@@ -1,4 +1,7 @@
-/** The dashboard (GET /) and the outbox's messages (GET /outbox/{file}): read-only views of the twin. */
+/**
+ * The dashboard (GET /) and the outbox's messages (GET /outbox/{file}): read-only views of the twin. Both show
+ * approval links, so they answer this machine's clients only, even when the twin listens beyond it.
+ */
 import { PARAMETER_NAMES, parameterName, type ParameterKey } from '../../src/core/run-config';
 import { renderDashboard, type DashboardData } from '../../web/dashboard';
 import { escapeHtml } from '../../web/plot';
@@ -59,11 +62,13 @@ export function dashboardRoutes(twin: Twin, pipeline: Pipeline, baseUrl: () => s
     {
       method: 'GET',
       pattern: /^\/$/,
+      loopbackOnly: true,
       handle: async (_req, res) => html(res, 200, renderDashboard(await dashboardData(twin, pipeline, baseUrl(), new Date()))),
     },
     {
       method: 'GET',
       pattern: /^\/outbox\/([A-Za-z0-9._-]+\.eml)$/,
+      loopbackOnly: true,
       handle: async (_req, res, match) => {
         let message: string;
         try {
@@ -71,7 +76,7 @@ export function dashboardRoutes(twin: Twin, pipeline: Pipeline, baseUrl: () => s
         } catch {
           return html(res, 404, '<!doctype html><title>Not found</title><p>No such message in the outbox.</p>');
         }
-        html(res, 200, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(match[1])}</title></head><body><p><a href="/">Dashboard</a></p><pre style="white-space:pre-wrap">${escapeHtml(message)}</pre></body></html>`);
+        html(res, 200, `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex, nofollow"><title>${escapeHtml(match[1])}</title></head><body><p><a href="/">Dashboard</a></p><pre style="white-space:pre-wrap">${escapeHtml(message)}</pre></body></html>`);
       },
     },
   ];

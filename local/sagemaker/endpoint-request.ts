@@ -8,6 +8,7 @@
  */
 import type { CreateEndpointConfigInput, ProductionVariant } from '@aws-sdk/client-sagemaker';
 import { PipelineError } from '../../src/core/errors';
+import { DataValidationError, InferenceConfigError } from '../../src/deepar';
 import { validationError, invalid } from './errors';
 import { requireInstanceType, requireInteger, requireName, requireObject, required } from './validation';
 
@@ -16,6 +17,8 @@ export type InvocationErrorCode = (typeof INVOCATION_ERROR_CODES)[number];
 
 export class EndpointInvocationError extends PipelineError {
   readonly $fault: 'client' | 'server';
+  /** When the endpoint is overloaded: how long a client ought to wait before trying again. */
+  readonly retryAfterSeconds?: number;
 
   constructor(
     override readonly name: InvocationErrorCode,
@@ -24,10 +27,11 @@ export class EndpointInvocationError extends PipelineError {
     readonly statusCode: number,
     /** The body field at fault, e.g. `instances[0].target` or `configuration.num_samples`. */
     readonly field?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.$fault = statusCode >= 500 ? 'server' : 'client';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 
@@ -38,6 +42,23 @@ export function isEndpointInvocationError(e: unknown): e is EndpointInvocationEr
 /** The body was refused: DeepAR's container answers 400, which SageMaker Runtime reports as a ModelError. */
 export function badBody(message: string, field?: string, cause?: unknown): EndpointInvocationError {
   return new EndpointInvocationError('ModelError', message, 400, field, { cause });
+}
+
+/** The body DeepAR refused, as a ModelError naming the field (`instances[2].target`, `configuration.num_samples`); else undefined. */
+export function refusedBody(e: unknown): { message: string; field: string } | undefined {
+  if (e instanceof DataValidationError) {
+    const { instance, field } = e.details;
+    return { message: e.message, field: [instance !== undefined ? `instances[${instance}]` : '', field ?? ''].filter(Boolean).join('.') };
+  }
+  if (e instanceof InferenceConfigError) return { message: e.message, field: `configuration.${e.field}` };
+  return undefined;
+}
+
+/** The endpoint's requests are queued up to a bound: beyond it the client is told to come back. */
+export function overloaded(endpointName: string, queued: number): EndpointInvocationError {
+  return new EndpointInvocationError(
+    'ServiceUnavailable', `Endpoint ${endpointName} is overloaded: ${queued} requests are waiting already. Try your call again.`, 503, undefined, { retryAfterSeconds: 1 },
+  );
 }
 
 /** A production variant as the twin serves it: defaults filled in. */
@@ -87,11 +108,19 @@ export function checkEndpointConfigRequest(input: unknown): ValidEndpointConfigR
 const BODY_FIELDS = ['instances', 'configuration'];
 
 /**
+ * The twin's limits on one invocation (README, "Endpoints"): SageMaker caps the body's bytes, not its content, so a
+ * small body could otherwise ask for hours of inference. Beyond them the answer is a 400 naming the field.
+ */
+export const INVOCATION_LIMITS = { instances: 100, numSamples: 1000 } as const;
+
+/**
  * The envelope of an invocation body: a JSON object with a non-empty `instances` list of objects and an
  * optional `configuration` object. Each instance's fields and the configuration's values are checked by
  * DeepAR itself (its errors name `instances[i]` and the field), and reported as a ModelError too.
  */
-export function checkInvocationBody(body: unknown): { instances: unknown[]; configuration?: unknown } {
+export type ValidInvocationBody = { instances: unknown[]; configuration?: unknown };
+
+export function checkInvocationBody(body: unknown): ValidInvocationBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badBody('the request body must be a JSON object {"instances": [...], "configuration": {...}}', '');
   }
@@ -101,6 +130,9 @@ export function checkInvocationBody(body: unknown): { instances: unknown[]; conf
   }
   if (!Array.isArray(o.instances)) throw badBody('"instances" must be a list of {"start": ..., "target": [...]} objects', 'instances');
   if (o.instances.length === 0) throw badBody('"instances" must hold at least one instance', 'instances');
+  if (o.instances.length > INVOCATION_LIMITS.instances) {
+    throw badBody(`"instances" holds ${o.instances.length} instances: at most ${INVOCATION_LIMITS.instances} per request (send several requests)`, 'instances');
+  }
   o.instances.forEach((inst, i) => {
     if (typeof inst !== 'object' || inst === null || Array.isArray(inst)) {
       throw badBody(`instances[${i}] must be a JSON object {"start": "YYYY-MM-DD HH:MM:SS", "target": [...]}`, `instances[${i}]`);
@@ -108,6 +140,10 @@ export function checkInvocationBody(body: unknown): { instances: unknown[]; conf
   });
   if (o.configuration !== undefined && (typeof o.configuration !== 'object' || o.configuration === null || Array.isArray(o.configuration))) {
     throw badBody('"configuration" must be a JSON object {"num_samples": ..., "output_types": [...], "quantiles": [...]}', 'configuration');
+  }
+  const numSamples = (o.configuration as { num_samples?: unknown } | undefined)?.num_samples;
+  if (numSamples !== undefined && Number(numSamples) > INVOCATION_LIMITS.numSamples) {
+    throw badBody(`configuration.num_samples must be at most ${INVOCATION_LIMITS.numSamples}, got ${JSON.stringify(numSamples)}`, 'configuration.num_samples');
   }
   return { instances: o.instances, configuration: o.configuration };
 }

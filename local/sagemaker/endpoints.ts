@@ -20,11 +20,10 @@
 import type {
   CreateEndpointOutput, DescribeEndpointOutput, EndpointSummary, ListEndpointsInput, ListEndpointsOutput, UpdateEndpointOutput,
 } from '@aws-sdk/client-sagemaker';
-import type { DeepARPredictor } from '../../src/deepar';
 import { failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, type ServiceContext } from './context';
 import { nameIn, type EndpointConfigs } from './endpoint-configs';
 import type { DeployedModel, EndpointRow } from './endpoint-records';
-import type { EndpointRuntime } from './endpoint-runtime';
+import type { EndpointRuntime, ServedModel } from './endpoint-runtime';
 import { invalid } from './errors';
 import { requireName, requireObject } from './validation';
 
@@ -162,7 +161,7 @@ export class Endpoints {
     const current = (): boolean => this.deployments.get(key) === token && !this.ctx.isClosed();
     void (async () => {
       let deployed: DeployedModel;
-      let predictor: DeepARPredictor;
+      let predictor: ServedModel;
       try {
         deployed = this.configs.resolve(configName);
         predictor = await this.runtime.load(deployed);

@@ -238,6 +238,7 @@ export class LocalSageMaker {
    * changes, and a later instance's `recover()` fails the jobs that were left InProgress.
    */
   close(): void {
+    void this.runtime.close();
     this.context.close();
   }
 }

@@ -29,8 +29,15 @@ export class ModelHost {
 
   constructor(
     private readonly ctx: Pick<ServiceContext, 'objectStore' | 'workDir'>,
-    private readonly loader: ModelLoader,
+    /** Read by the endpoint runtime: DeepAR's own loader means worker threads can load the same files. */
+    readonly loader: ModelLoader,
   ) {}
+
+  /** The model's unpacked directory (unpacked now if it is not yet), for loaders in other threads. */
+  async unpacked(model: HostedModel): Promise<string> {
+    await Promise.resolve(); // callers (CreateEndpoint) answer before the unpack starts
+    return this.unpack(model);
+  }
 
   /** The model's predictor: unpacked if it is not yet, loaded if it is not yet. A failed load is not kept. */
   load(model: HostedModel): Promise<DeepARPredictor> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutboxMailer } from '../../../local/adapters/outbox-mailer';
@@ -94,5 +94,56 @@ describe('Function: OutboxMailer', () => {
     expect(result.messageId).toMatch(/^<.+@.+>$/);
     expect(await mailer.list()).toHaveLength(1);
     expect(lines.some((l) => l.includes('SMTP delivery failed (connect ECONNREFUSED)'))).toBe(true);
+  });
+
+  it.each([
+    ['no scheme separator', 'smtp//mailer:s3cr%21et@mail.example.com'],
+    ['a port that is not a number', 'smtp://mailer:s3cr%21et@mail.example.com:notaport'],
+    ['another scheme', 'http://mailer:s3cr%21et@mail.example.com'],
+  ])('refuses a malformed MLOPS_SMTP_URL (%s) once, never printing its password, and keeps the mail', async (_, smtpUrl) => {
+    // Prepare
+    const lines: string[] = [];
+    const attempts: string[] = [];
+    const mailer = new OutboxMailer({ home, smtpUrl, print: (line) => lines.push(line), smtpTransport: (url) => ({ sendMail: async () => void attempts.push(url) }) });
+
+    // Act
+    await mailer.send({ subject: 'one', text: 't' });
+    await mailer.send({ subject: 'two', text: 't' });
+
+    // Assess
+    expect(attempts).toEqual([]);
+    expect(await mailer.list()).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('MLOPS_SMTP_URL'))).toHaveLength(1);
+    expect(lines.join('\n')).not.toMatch(/s3cr/);
+  });
+
+  it('masks the password in a failed delivery\'s message', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const mailer = new OutboxMailer({
+      home,
+      smtpUrl: 'smtp://mailer:s3cr%21et@down.example.com:587',
+      print: (line) => lines.push(line),
+      smtpTransport: (url) => ({ sendMail: async () => Promise.reject(new Error(`cannot reach ${url} (password s3cr!et)`)) }),
+    });
+
+    // Act
+    await mailer.send({ subject: 's', text: 't' });
+
+    // Assess
+    expect(lines.join('\n')).toContain('SMTP delivery failed');
+    expect(lines.join('\n')).not.toMatch(/s3cr/);
+  });
+
+  it('keeps messages private to the user: files 0600 in a 0700 outbox', async () => {
+    // Act
+    const mailer = new OutboxMailer({ home, smtpUrl: '' });
+    await mailer.send({ subject: 's', text: 'http://127.0.0.1:8080/approvals/secret-link' });
+
+    // Assess
+    const outbox = join(home, 'outbox');
+    expect(statSync(outbox).mode & 0o777).toBe(0o700);
+    const [file] = readdirSync(outbox);
+    expect(statSync(join(outbox, file)).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { AddressInfo } from 'node:net';
 import { approvalIdFrom, hashApprovalId } from '../../../src/core/approval';
@@ -7,6 +7,7 @@ import { createHandler } from '../../../functions/approval-api';
 import { FsObjectStore } from '../../../local/adapters/fs-object-store';
 import { SqliteApprovalStore } from '../../../local/adapters/sqlite-approval-store';
 import { approvalRoutes, type Route } from '../../../local/http/approval-routes';
+import { createHttpServer } from '../../../local/http/server';
 import { T0, aReport, aRequest } from '../../builders/approvals';
 import { aTwinHome } from '../../builders/twin-home';
 
@@ -85,6 +86,38 @@ describe('Function: approvalRoutes', () => {
 
   it('answers 404 for an unknown id', async () => {
     expect((await fetch(`${base}/approvals/${approvalIdFrom(Buffer.alloc(16, 6))}`)).status).toBe(404);
+  });
+
+  it('behind the twin\'s server, refuses a rebound host\'s or a foreign origin\'s POST and records nothing', async () => {
+    // Prepare: the issue's repro, a page of attacker.example rebound to 127.0.0.1 posting the decision
+    const handler = createHandler({
+      store: () => store, objectStore: () => new FsObjectStore(home.objectsDir), now: () => T0, logger: new Logger({ logLevel: 'SILENT' }),
+      callbacks: () => ({ sendTaskSuccess: async () => void sent.push('success'), sendTaskFailure: async () => void sent.push('failure') }),
+    });
+    const twin = await createHttpServer({ routes: approvalRoutes(handler) });
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${twin.url}/approvals/${ID}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end('decision=approve&approver=mallory');
+      });
+    try {
+      // Act
+      const rebound = await post({ host: `attacker.example:${twin.port}`, origin: `http://attacker.example:${twin.port}` });
+      const crossSite = await post({ origin: 'http://attacker.example' });
+      // Assess
+      expect([rebound, crossSite]).toEqual([421, 403]);
+      expect(sent).toEqual([]);
+      expect((await store.get(hashApprovalId(ID)))?.status).toBe('pending');
+      // ...while the twin's own page still decides
+      expect(await post({ origin: twin.url })).toBe(200);
+      expect(sent).toEqual(['success']);
+    } finally {
+      await twin.close();
+    }
   });
 
   it('refuses an oversized body with 413', async () => {

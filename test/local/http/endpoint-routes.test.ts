@@ -11,6 +11,7 @@ import type { ModelLoader } from '../../../local/sagemaker/model-host';
 import { loadPredictor } from '../../../src/deepar/runtime';
 import { aTwinHome } from '../../builders/twin-home';
 import { aLocalSageMaker, aTrainingJobRequest, BUCKET, DEEPAR_IMAGE, minuteSeries, ROLE_ARN, writeChannels } from '../sagemaker/builders';
+import invokeEndpoint from '../../fixtures/aws/sagemaker-runtime-invoke-endpoint.json';
 
 const BODY = {
   instances: [{ start: '2025-01-01 00:00:00', target: minuteSeries(120) }],
@@ -74,9 +75,18 @@ describe('Function: endpointRoutes', () => {
     ['no instances', { configuration: {} }, 'instances'],
     ['a target that is not a list', { instances: [{ start: '2025-01-01 00:00:00', target: 5 }] }, 'instances[0]'],
     ['an unknown output type', { instances: BODY.instances, configuration: { output_types: ['median'] } }, 'output_types'],
+    ['num_samples 1e9', { instances: BODY.instances, configuration: { num_samples: 1e9 } }, 'configuration.num_samples'],
+    ['num_samples beyond the limit', { instances: BODY.instances, configuration: { num_samples: invokeEndpoint.twinLimits.numSamples + 1 } }, 'num_samples'],
+    ['more instances than the limit', { instances: Array.from({ length: invokeEndpoint.twinLimits.instancesPerRequest + 1 }, () => BODY.instances[0]) }, 'instances'],
   ])('answers 400 naming the field for %s', async (_, body, field) => {
     const res = await invoke(invocationsUrl(server.url, 'fees'), body);
     expect(res).toEqual({ status: 400, body: { message: expect.stringContaining(field), code: 'ModelError' } });
+  });
+
+  it('answers 400 ValidationError, not 500, for an endpoint name with a malformed %-encoding', async () => {
+    const res = await invoke(`${server.url}/endpoints/fe%E0%A4%A/invocations`, BODY);
+    expect(res.status).toBe(invokeEndpoint.errors.ValidationError.status);
+    expect(res.body).toEqual({ message: expect.stringContaining('not valid %-encoding'), code: 'ValidationError' });
   });
 
   it('answers 404 for an unknown endpoint and 503 for one not in service', async () => {

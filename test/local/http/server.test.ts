@@ -87,3 +87,125 @@ describe('Function: createHttpServer', () => {
     }
   });
 });
+
+/** A request with headers fetch() will not set (Host), as a browser tricked by DNS rebinding would send them. */
+function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('Function: createHttpServer, DNS rebinding and security headers', () => {
+  const calls: string[] = [];
+  const guarded: Route[] = [
+    { method: 'GET', pattern: /^\/$/, loopbackOnly: true, handle: (_req, res) => void (calls.push('dashboard'), sendJson(res, 200, { page: 'dashboard' })) },
+    { method: 'POST', pattern: /^\/decide$/, handle: (_req, res) => void (calls.push('decide'), sendJson(res, 200, { decided: true })) },
+  ];
+  let server: RunningHttpServer;
+  beforeAll(async () => {
+    server = await createHttpServer({ routes: guarded });
+  });
+  beforeEach(() => {
+    calls.length = 0;
+  });
+  afterAll(() => server.close());
+
+  it.each([['127.0.0.1'], ['localhost'], ['[::1]']])('answers the loopback name %s with the port', async (name) => {
+    const res = await raw(`${server.url}/`, { headers: { host: `${name}:${server.port}` } });
+    expect(res.status).toBe(200);
+    expect(calls).toEqual(['dashboard']);
+  });
+
+  it.each([
+    ['a foreign name', (port: number) => `attacker.example:${port}`],
+    ['a loopback name on another port', () => '127.0.0.1:1'],
+    ['a loopback name without the port', () => 'localhost'],
+  ])('refuses %s in Host with 421 on every route, running nothing', async (_, hostOf) => {
+    // Prepare
+    const host = hostOf(server.port);
+    // Act
+    const page = await raw(`${server.url}/`, { headers: { host, accept: 'text/html' } });
+    const post = await raw(`${server.url}/decide`, { method: 'POST', headers: { host, origin: `http://${host}` }, body: '{}' });
+    // Assess
+    expect(page.status).toBe(421);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('does not answer for the host');
+    expect(post.status).toBe(421);
+    expect(JSON.parse(post.body)).toMatchObject({ code: 'MisdirectedRequest' });
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a POST from a foreign Origin with 403, running nothing; its own origin and no origin pass', async () => {
+    // Act
+    const foreign = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: 'http://attacker.example' }, body: '{}' });
+    const nullOrigin = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: 'null' }, body: '{}' });
+    const nullCrossSite = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: 'null', 'sec-fetch-site': 'cross-site' }, body: '{}' });
+    expect(calls).toEqual([]);
+    const own = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: `http://localhost:${server.port}` }, body: '{}' });
+    const none = await raw(`${server.url}/decide`, { method: 'POST', body: '{}' });
+    // A no-referrer page's own form: Origin null, and the browser says same-origin
+    const ownNoReferrer = await raw(`${server.url}/decide`, { method: 'POST', headers: { origin: 'null', 'sec-fetch-site': 'same-origin' }, body: '{}' });
+    // Assess
+    expect([foreign.status, nullOrigin.status, nullCrossSite.status]).toEqual([403, 403, 403]);
+    expect(JSON.parse(foreign.body)).toEqual({ message: expect.stringContaining('"http://attacker.example" is refused'), code: 'Forbidden' });
+    expect([own.status, none.status, ownNoReferrer.status]).toEqual([200, 200, 200]);
+    expect(calls).toEqual(['decide', 'decide', 'decide']);
+  });
+
+  it.each([['a page', '/'], ['an error', '/nowhere'], ['a refusal', '/']])('sends the security headers with %s', async (what, path) => {
+    const res = await raw(`${server.url}${path}`, what === 'a refusal' ? { headers: { host: 'evil.example' } } : {});
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      'content-security-policy': expect.stringContaining("frame-ancestors 'none'"),
+    });
+  });
+
+  it('bound beyond loopback: warns loudly, links never read 0.0.0.0, and loopback-only pages refuse other machines', async () => {
+    // Prepare
+    const warnings: string[] = [];
+    const open = await createHttpServer({ routes: guarded, host: '0.0.0.0', warn: (line) => warnings.push(line) });
+    try {
+      // Assess
+      expect(open.exposed).toBe(true);
+      expect(warnings).toEqual([expect.stringContaining('WARNING')]);
+      expect(open.url).not.toContain('0.0.0.0');
+      expect((await raw(`http://127.0.0.1:${open.port}/`)).status).toBe(200);
+      const lan = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+      if (!lan) return console.warn('skipped the other-machine half: this machine has no LAN address');
+      expect(open.url).toBe(`http://${lan.address}:${open.port}`);
+      const fromLan = await raw(`http://${lan.address}:${open.port}/`, { headers: { accept: 'text/html' } });
+      expect(fromLan.status).toBe(403);
+      expect(fromLan.body).toContain('served to this machine only');
+      const decideFromLan = await raw(`http://${lan.address}:${open.port}/decide`, { method: 'POST', body: '{}' });
+      expect(decideFromLan.status).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('uses the configured public host in its URL and accepts it as Host', async () => {
+    const named = await createHttpServer({ routes: guarded, host: '0.0.0.0', publicHost: 'twin.lan', warn: () => undefined });
+    try {
+      expect(named.url).toBe(`http://twin.lan:${named.port}`);
+      expect((await raw(`http://127.0.0.1:${named.port}/decide`, { method: 'POST', headers: { host: `twin.lan:${named.port}`, origin: `http://twin.lan:${named.port}` }, body: '{}' })).status).toBe(200);
+    } finally {
+      await named.close();
+    }
+  });
+
+  it('stays quiet on loopback', async () => {
+    const warnings: string[] = [];
+    const quiet = await createHttpServer({ routes: guarded, warn: (line) => warnings.push(line) });
+    await quiet.close();
+    expect(quiet.exposed).toBe(false);
+    expect(warnings).toEqual([]);
+  });
+});
