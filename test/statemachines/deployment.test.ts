@@ -6,6 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create as tar } from 'tar';
+import ENDPOINT_ERRORS from '../fixtures/aws/sagemaker-endpoint-errors.json';
+import LIFECYCLE from '../fixtures/aws/sagemaker-endpoint-lifecycle.json';
+import { loadRawDefinition } from '../../local/executor/definitions';
 import { hashApprovalId } from '../../src/core/approval';
 import { nextThreshold } from '../../src/core/run-config';
 import { loadPredictor } from '../../src/deepar/runtime';
@@ -265,6 +268,16 @@ describe('State machine: deployEndpoint', () => {
   const configExists = (name: string) => f.pipeline.sageMaker.describeEndpointConfig({ EndpointConfigName: name }).then(() => true, () => false);
   /** No state failed on a States.Runtime error (a path read that does not exist, a bad intrinsic...). */
   const runtimeErrors = (history: HistoryEvent[]) => history.filter((e) => JSON.stringify(e.details).includes('States.Runtime'));
+
+  it('reads SageMaker\'s documented answers: the causes it tells apart, the statuses it leaves its loop on', () => {
+    const states = loadRawDefinition('deployEndpoint').States as Record<string, { Choices?: unknown[] }>;
+    const text = (state: string) => JSON.stringify(states[state].Choices);
+    for (const pattern of Object.values(ENDPOINT_ERRORS.stepFunctions.causeMatches)) expect(text('IsEndpointMissing')).toContain(JSON.stringify(pattern));
+    // Every status an endpoint rests in once a create or update ends has a branch out of the polling loop.
+    const settled = new Set(Object.values(LIFECYCLE.outcomes).map((o) => o.status));
+    for (const status of settled) expect(text('IsEndpointInService')).toContain(JSON.stringify(status));
+    expect(text('IsEndpointInService')).toContain('"UpdateRollbackFailed"');
+  });
 
   it('CreateSucceeds: the first deployment creates the endpoint, InService on the new config', async () => {
     const { execution, configName, states, history } = await deploy(await aModel());
