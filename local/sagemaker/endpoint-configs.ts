@@ -57,6 +57,11 @@ export class EndpointConfigs {
     };
   }
 
+  /** The instances a config's (single) variant runs: what DeploymentConfig's capacity sizes are measured against. */
+  instanceCount(configName: string): number {
+    return (JSON.parse(this.require(configName).request) as ValidEndpointConfigRequest).ProductionVariants[0].InitialInstanceCount;
+  }
+
   require(name: string): ConfigRow {
     const row = this.find(name);
     if (!row) throw invalid(`Could not find endpoint configuration "${this.ctx.arn('endpoint-config', name)}".`, 'EndpointConfigName');

@@ -37,7 +37,7 @@ export interface DeployedModel {
   deployedAt: string;
 }
 
-/** Statuses in which an endpoint with a deployed model answers. */
+/** Statuses in which an endpoint with a deployed model answers (Failed: a row an older twin left Failed after a failed update). */
 export const SERVING: ReadonlySet<EndpointStatus> = new Set<EndpointStatus>(['InService', 'Updating', 'Failed']);
 
 export const hostedModelOf = (m: DeployedModel): HostedModel => ({ name: m.modelName, arn: m.modelArn, modelDataUrl: m.modelDataUrl, creationTime: m.modelCreationTime });

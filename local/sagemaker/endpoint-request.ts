@@ -10,7 +10,7 @@ import type { CreateEndpointConfigInput, ProductionVariant } from '@aws-sdk/clie
 import { PipelineError } from '../../src/core/errors';
 import { DataValidationError, InferenceConfigError } from '../../src/deepar';
 import { validationError, invalid } from './errors';
-import { requireInstanceType, requireInteger, requireName, requireObject, required } from './validation';
+import { requireInstanceType, requireInteger, requireName, requireObject, requireString, required } from './validation';
 
 export const INVOCATION_ERROR_CODES = ['ValidationError', 'ModelError', 'ServiceUnavailable'] as const;
 export type InvocationErrorCode = (typeof INVOCATION_ERROR_CODES)[number];
@@ -103,6 +103,66 @@ export function checkEndpointConfigRequest(input: unknown): ValidEndpointConfigR
     };
   });
   return { ...req, EndpointConfigName: name, ProductionVariants: checked };
+}
+
+const TRAFFIC_ROUTING_TYPES = ['ALL_AT_ONCE', 'CANARY', 'LINEAR'];
+const CAPACITY_TYPES = ['INSTANCE_COUNT', 'CAPACITY_PERCENT'];
+
+/** A CapacitySize as instances of a fleet of `fleet` (a percentage rounds down, as a share of whole instances). */
+function capacityIn(size: unknown, at: string, fleet: number): number {
+  const c = requireObject<{ Type?: unknown; Value?: unknown }>(size, at);
+  if (typeof c.Type !== 'string' || !CAPACITY_TYPES.includes(c.Type)) {
+    throw validationError(`${at}.Type`, c.Type, `Member must satisfy enum value set: [${CAPACITY_TYPES.join(', ')}]`);
+  }
+  const value = requireInteger(c.Value, `${at}.Value`, 1, c.Type === 'CAPACITY_PERCENT' ? 100 : 1_000_000);
+  return c.Type === 'INSTANCE_COUNT' ? value : Math.floor((fleet * value) / 100);
+}
+
+/**
+ * UpdateEndpoint's optional DeploymentConfig (deployment guardrails), checked as the API reference documents it
+ * (TrafficRoutingConfig, CapacitySize, BlueGreenUpdatePolicy, AutoRollbackConfig): a canary step is at least one
+ * instance and at most 50% of the variant's instances, a linear step 10-50%. The twin then deploys as SageMaker's
+ * default update does (the new model replaces the old one once it loads; a failed load rolls back); it has no
+ * CloudWatch alarms to watch during a bake.
+ */
+export function checkDeploymentConfig(input: unknown, instanceCount: number): void {
+  if (input === undefined) return;
+  const config = requireObject<{ BlueGreenUpdatePolicy?: unknown; RollingUpdatePolicy?: unknown; AutoRollbackConfiguration?: unknown }>(input, 'DeploymentConfig');
+  if (config.RollingUpdatePolicy !== undefined) {
+    throw invalid('DeploymentConfig.RollingUpdatePolicy: the local SageMaker runs blue/green updates only; give BlueGreenUpdatePolicy', 'DeploymentConfig.RollingUpdatePolicy');
+  }
+  if (config.BlueGreenUpdatePolicy !== undefined) {
+    const at = 'DeploymentConfig.BlueGreenUpdatePolicy';
+    const policy = requireObject<{ TrafficRoutingConfiguration?: unknown; TerminationWaitInSeconds?: unknown; MaximumExecutionTimeoutInSeconds?: unknown }>(config.BlueGreenUpdatePolicy, at);
+    if (policy.TerminationWaitInSeconds !== undefined) requireInteger(policy.TerminationWaitInSeconds, `${at}.TerminationWaitInSeconds`, 0, 3600);
+    if (policy.MaximumExecutionTimeoutInSeconds !== undefined) requireInteger(policy.MaximumExecutionTimeoutInSeconds, `${at}.MaximumExecutionTimeoutInSeconds`, 600, 28800);
+    const routingAt = `${at}.TrafficRoutingConfiguration`;
+    const routing = requireObject<{ Type?: unknown; WaitIntervalInSeconds?: unknown; CanarySize?: unknown; LinearStepSize?: unknown }>(required(policy.TrafficRoutingConfiguration, routingAt), routingAt);
+    if (typeof routing.Type !== 'string' || !TRAFFIC_ROUTING_TYPES.includes(routing.Type)) {
+      throw validationError(`${routingAt}.Type`, routing.Type, `Member must satisfy enum value set: [${TRAFFIC_ROUTING_TYPES.join(', ')}]`);
+    }
+    requireInteger(routing.WaitIntervalInSeconds, `${routingAt}.WaitIntervalInSeconds`, 0, 3600);
+    if (routing.Type === 'CANARY') {
+      const canary = capacityIn(required(routing.CanarySize, `${routingAt}.CanarySize`), `${routingAt}.CanarySize`, instanceCount);
+      if (canary < 1 || canary > instanceCount / 2) {
+        throw invalid(`${routingAt}.CanarySize: must be at least one instance and at most 50% of the variant's ${instanceCount} instance(s)`, `${routingAt}.CanarySize`);
+      }
+    }
+    if (routing.Type === 'LINEAR') {
+      const step = capacityIn(required(routing.LinearStepSize, `${routingAt}.LinearStepSize`), `${routingAt}.LinearStepSize`, instanceCount);
+      if (step < 1 || step < instanceCount / 10 || step > instanceCount / 2) {
+        throw invalid(`${routingAt}.LinearStepSize: must be 10-50% of the variant's ${instanceCount} instance(s), and at least one instance`, `${routingAt}.LinearStepSize`);
+      }
+    }
+  }
+  if (config.AutoRollbackConfiguration !== undefined) {
+    const at = 'DeploymentConfig.AutoRollbackConfiguration';
+    const rollback = requireObject<{ Alarms?: unknown }>(config.AutoRollbackConfiguration, at);
+    if (rollback.Alarms !== undefined && (!Array.isArray(rollback.Alarms) || rollback.Alarms.length < 1 || rollback.Alarms.length > 10)) {
+      throw validationError(`${at}.Alarms`, rollback.Alarms, 'Member must have length between 1 and 10');
+    }
+    (rollback.Alarms as unknown[] | undefined)?.forEach((alarm, i) => requireString(requireObject<{ AlarmName?: unknown }>(alarm, `${at}.Alarms.${i + 1}`).AlarmName, `${at}.Alarms.${i + 1}.AlarmName`, 255));
+  }
 }
 
 const BODY_FIELDS = ['instances', 'configuration'];

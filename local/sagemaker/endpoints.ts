@@ -1,21 +1,18 @@
 /**
  * Endpoints, the control plane: SageMaker's real-time hosting of a DeepAR model in this process. Configs are
  * in endpoint-configs.ts; invocations and the predictor slots in endpoint-runtime.ts; models come from the
- * ModelHost.
+ * ModelHost. The statuses follow SageMaker's documented lifecycle (test/fixtures/aws/sagemaker-endpoint-lifecycle.json):
  *
  * - CreateEndpoint records the endpoint `Creating`, then in the background has the config's model loaded:
- *   `InService`, or `Failed` with a FailureReason.
+ *   `InService`, or `Failed` with a FailureReason. DeleteEndpoint is the only operation a Failed endpoint takes.
  * - UpdateEndpoint records it `Updating`; the old model keeps answering while the new one loads, then one
  *   synchronous block records the new config and puts the new predictor in the endpoint's slot: no request
  *   fails or waits because of a swap.
- * - A failed update does NOT take the endpoint down: the old model keeps serving, EndpointStatus is `Failed`
- *   with the FailureReason, and EndpointConfigName stays the old config. (Real SageMaker rolls a failed update
- *   back and returns to InService; the twin reports Failed so the deployment state machine's
- *   Wait/DescribeEndpoint/Choice loop sees the failure and restores the previous config, which makes the
- *   endpoint InService again.) A later UpdateEndpoint, to any config, is allowed from Failed.
- * - The SQLite row is the record; predictors live in memory. After a restart, an endpoint recorded as serving
- *   (InService, or Failed after an update) loads its model lazily on its first invocation; one left Creating or
- *   Updating by a process that is gone becomes Failed (still serving its old model after an update).
+ * - A failed update rolls back, as SageMaker's does: the endpoint returns to `InService` on the previous config,
+ *   still serving the previous model, with the FailureReason set (cleared by the next update).
+ * - The SQLite row is the record; predictors live in memory. After a restart, an InService endpoint loads its
+ *   model lazily on its first invocation; one left Creating by a process that is gone becomes Failed, one left
+ *   Updating returns to InService on its previous config with a FailureReason (a failed update).
  */
 import type {
   CreateEndpointOutput, DescribeEndpointOutput, EndpointSummary, ListEndpointsInput, ListEndpointsOutput, UpdateEndpointOutput,
@@ -24,8 +21,17 @@ import { failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, 
 import { nameIn, type EndpointConfigs } from './endpoint-configs';
 import type { DeployedModel, EndpointRow } from './endpoint-records';
 import type { EndpointRuntime, ServedModel } from './endpoint-runtime';
+import { checkDeploymentConfig } from './endpoint-request';
 import { invalid } from './errors';
 import { requireName, requireObject } from './validation';
+
+/**
+ * What a failed deployment leaves, as SageMaker documents it: a failed create is Failed; a failed update returns
+ * to InService on the config that served before (its deployed model is still recorded).
+ */
+const STATUS_AFTER_FAILURE = `CASE WHEN deployed_config_name IS NULL THEN 'Failed' ELSE 'InService' END`;
+/** A Failed endpoint still names the config it failed to create (DescribeEndpoint's EndpointConfigName is required). */
+const PENDING_AFTER_FAILURE = `CASE WHEN deployed_config_name IS NULL THEN pending_config_name END`;
 
 export class Endpoints {
   /** The deployment in flight per endpoint: a create or update superseded by a delete must not land. */
@@ -60,16 +66,16 @@ export class Endpoints {
   }
 
   update(input: unknown): UpdateEndpointOutput {
-    const req = requireObject<{ EndpointName?: unknown; EndpointConfigName?: unknown }>(input, 'UpdateEndpointInput');
+    const req = requireObject<{ EndpointName?: unknown; EndpointConfigName?: unknown; DeploymentConfig?: unknown }>(input, 'UpdateEndpointInput');
     const row = this.require(requireName(req.EndpointName, 'EndpointName'));
     const configName = this.configs.require(requireName(req.EndpointConfigName, 'EndpointConfigName')).name;
-    if (row.status === 'Creating' || row.status === 'Updating') {
-      throw invalid(`Cannot update in-progress endpoint "${row.arn}".`, 'EndpointName');
-    }
+    checkDeploymentConfig(req.DeploymentConfig, this.configs.instanceCount(configName));
+    if (row.status === 'Failed') throw invalid(`Cannot update failed endpoint "${row.arn}".`, 'EndpointName');
+    if (row.status !== 'InService') throw invalid(`Cannot update in-progress endpoint "${row.arn}".`, 'EndpointName');
     const { changes } = this.ctx.db
       .prepare(
         `UPDATE sagemaker_endpoints SET status = 'Updating', pending_config_name = ?, failure_reason = NULL, owner = ?, last_modified_time = ?
-         WHERE name = ? AND status NOT IN ('Creating', 'Updating')`,
+         WHERE name = ? AND status = 'InService'`,
       )
       .run(configName, this.ctx.owner, iso(this.ctx.now()), row.name);
     if (changes === 0) throw invalid(`Cannot update in-progress endpoint "${row.arn}".`, 'EndpointName');
@@ -140,13 +146,13 @@ export class Endpoints {
     }, signal);
   }
 
-  /** Endpoints left Creating or Updating by an instance that is gone: Failed (an update keeps its old model). */
+  /** Endpoints left Creating or Updating by an instance that is gone: a create Failed, an update rolled back. */
   recover(): string[] {
     const rows = this.ctx.db.prepare(`SELECT * FROM sagemaker_endpoints WHERE status IN ('Creating', 'Updating')`).all() as EndpointRow[];
     const orphans = rows.filter((r) => isOrphanOwner(r.owner));
     for (const row of orphans) {
       this.ctx.db
-        .prepare(`UPDATE sagemaker_endpoints SET status = 'Failed', failure_reason = ?, pending_config_name = NULL, owner = NULL, last_modified_time = ? WHERE name = ?`)
+        .prepare(`UPDATE sagemaker_endpoints SET status = ${STATUS_AFTER_FAILURE}, failure_reason = ?, pending_config_name = ${PENDING_AFTER_FAILURE}, owner = NULL, last_modified_time = ? WHERE name = ?`)
         .run(ORPHAN_FAILURE_REASON, iso(this.ctx.now()), row.name);
       this.changed(row.name);
     }
@@ -170,7 +176,7 @@ export class Endpoints {
         this.deployments.delete(key);
         this.ctx.db
           .prepare(
-            `UPDATE sagemaker_endpoints SET status = 'Failed', failure_reason = ?, pending_config_name = NULL, owner = NULL, last_modified_time = ?
+            `UPDATE sagemaker_endpoints SET status = ${STATUS_AFTER_FAILURE}, failure_reason = ?, pending_config_name = ${PENDING_AFTER_FAILURE}, owner = NULL, last_modified_time = ?
              WHERE name = ? AND owner = ?`,
           )
           .run(failureReason(e), iso(this.ctx.now()), name, this.ctx.owner);

@@ -297,6 +297,8 @@ function needsOf(machine: string, state: Record<string, Json>): Need[] {
     if (service === 'sagemaker') {
       const type: Record<string, string[]> = {
         DescribeEndpoint: ['endpoint'],
+        DeleteEndpoint: ['endpoint'],
+        DeleteEndpointConfig: ['endpoint-config'],
         // A versioned package is created in its group: IAM checks the package (group/version) and the group.
         CreateModelPackage: ['model-package', 'model-package-group'],
         UpdateModelPackage: ['model-package'],

@@ -152,7 +152,8 @@ describe('Function: endpointRoutes', () => {
     const before = await invoke(url, BODY);
     await sagemaker.updateEndpoint({ EndpointName: 'fees', EndpointConfigName: 'broken' });
     const failed = await sagemaker.waitForEndpoint('fees');
-    expect(failed).toMatchObject({ EndpointStatus: 'Failed', EndpointConfigName: 'new' });
+    // A failed update rolls back to InService on the previous config, as SageMaker documents (test/fixtures/aws/sagemaker-endpoint-lifecycle.json).
+    expect(failed).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'new', FailureReason: expect.any(String) });
     await expect(invoke(url, BODY)).resolves.toEqual(before);
   });
 });

@@ -183,7 +183,9 @@ describe('LocalSageMaker: endpoint configs and endpoints', () => {
       expect(after).not.toEqual(before);
     });
 
-    it('keeps serving the old model after a failed update, reports Failed, and recovers with a good config', async () => {
+    // As SageMaker documents (test/fixtures/aws/sagemaker-endpoint-lifecycle.json, updateFails): a failed update
+    // rolls back to InService on the previous config with a FailureReason; it reported Failed before.
+    it('keeps serving the old model after a failed update, rolls back to InService with a FailureReason, and takes a good config', async () => {
       // Prepare
       const before = await sagemaker.invokeEndpoint('fees', BODY);
       // Act
@@ -193,7 +195,7 @@ describe('LocalSageMaker: endpoint configs and endpoints', () => {
       await sagemaker.updateEndpoint({ EndpointName: 'fees', EndpointConfigName: 'config-a' });
       const restored = await sagemaker.waitForEndpoint('fees');
       // Assess
-      expect(failed).toMatchObject({ EndpointStatus: 'Failed', EndpointConfigName: 'config-b', FailureReason: expect.stringContaining('ModelArtifactError') });
+      expect(failed).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'config-b', FailureReason: expect.stringContaining('ModelArtifactError') });
       expect(served).toEqual(before);
       expect(restored).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'config-a' });
       expect(restored.FailureReason).toBeUndefined();
