@@ -161,7 +161,7 @@ describe('State machine: deployment', () => {
     const nested = f.pipeline.stepFunctions.executionRecords({ stateMachineArn: f.pipeline.stepFunctions.stateMachineArn('deployEndpoint') })[0];
     const nestedHistory = f.pipeline.stepFunctions.history(nested.executionArn);
     expect(statesVisited(nestedHistory).slice(-4)).toEqual(['IsEndpointInService', 'RecordUpdateRolledBack', 'DeleteNewEndpointConfig', 'FailDeployment']);
-    const newConfig = /"(staging-[0-9a-f-]{36})"/.exec(JSON.stringify(nestedHistory))![1];
+    const newConfig = /"(btc-fee-deepar-local-staging-[0-9a-f]{8})"/.exec(JSON.stringify(nestedHistory))![1];
     await expect(f.pipeline.sageMaker.describeEndpointConfig({ EndpointConfigName: newConfig })).rejects.toMatchObject({ name: 'ValidationException' });
     const after = await f.pipeline.sageMaker.describeEndpoint({ EndpointName: 'btc-fee-deepar-local-staging' });
     expect(after.EndpointConfigName).toBe(before.EndpointConfigName);
@@ -260,7 +260,7 @@ describe('State machine: deployEndpoint', () => {
     });
     const execution = await done;
     const history = f.pipeline.stepFunctions.history(executionArn);
-    const configName = /"(staging-[0-9a-f-]{36})"/.exec(JSON.stringify(history))?.[1] ?? 'no config named';
+    const configName = /"(btc-fee-deepar-local-staging-[0-9a-f]{8})"/.exec(JSON.stringify(history))?.[1] ?? 'no config named';
     return { execution, history, states: statesVisited(history), configName };
   }
 

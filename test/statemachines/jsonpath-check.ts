@@ -191,9 +191,13 @@ function step(name: string, state: State, input: Shape, startShapes: (branch: De
       };
       for (const rule of (state.Choices as Array<Record<string, Json>>) ?? []) {
         reads.push(...ruleReads(rule));
-        // A branch taken because a path IsPresent knows that path exists.
-        const present = typeof rule.Variable === 'string' && rule.IsPresent === true;
-        edges.push({ next: String(rule.Next), output: present ? assign(effective, rule.Variable as string, lookup(effective, rule.Variable as string) ?? ANY) : effective });
+        // A branch taken because a path IsPresent (alone, or as one term of an And) knows that path exists.
+        const presentPaths = (r: Record<string, Json>): string[] =>
+          typeof r.Variable === 'string' && r.IsPresent === true
+            ? [r.Variable]
+            : ((r.And as Array<Record<string, Json>>) ?? []).flatMap(presentPaths);
+        const output = presentPaths(rule).reduce((shape, path) => assign(shape, path, lookup(shape, path) ?? ANY), effective);
+        edges.push({ next: String(rule.Next), output });
       }
       if (typeof state.Default === 'string') edges.push({ next: state.Default, output: effective });
       return { reads, edges };
