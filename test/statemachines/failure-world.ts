@@ -21,6 +21,13 @@ export interface Scenario {
   production?: 'approve' | 'reject' | 'timeout';
   /** deployEndpoint: is the endpoint there already (an update), or not (a create)? */
   endpointExists?: boolean;
+  /** deployEndpoint: the endpoint is there, left Failed by an earlier create (it can only be deleted). */
+  endpointLeftFailed?: boolean;
+  /**
+   * deployEndpoint: what SageMaker makes of the new config (test/fixtures/aws/sagemaker-endpoint-lifecycle.json):
+   * a failed update returns to InService on the previous config with a FailureReason, a failed create is Failed.
+   */
+  deployment?: 'succeeds' | 'fails';
   /** deployment: a model package registered by training, waiting for its approval. */
   registered?: boolean;
   /** monitoring: the retraining decision. */
@@ -33,7 +40,7 @@ const ENDPOINT = `${LOCAL_SERVICE}-${LOCAL_STAGE}-staging`;
 export class FakeAws {
   readonly packages = new Map<string, string>();
   readonly endpointConfigs = new Set<string>();
-  readonly endpoints = new Map<string, { config: string; status: string }>();
+  readonly endpoints = new Map<string, { config: string; status: string; failureReason?: string }>();
   readonly published: Array<{ TopicArn: string; Subject?: string; Message: string }> = [];
   /** Attempts per state, and the faults still to raise. */
   readonly attempts = new Map<string, number>();
@@ -42,9 +49,11 @@ export class FakeAws {
     private readonly scenario: Scenario,
     private readonly faults: Fault[],
   ) {
-    if (scenario.endpointExists) {
+    if (scenario.endpointExists || scenario.endpointLeftFailed) {
       this.endpointConfigs.add('previous-config');
-      this.endpoints.set(ENDPOINT, { config: 'previous-config', status: 'InService' });
+      this.endpoints.set(ENDPOINT, scenario.endpointLeftFailed
+        ? { config: 'previous-config', status: 'Failed', failureReason: 'an earlier create failed' }
+        : { config: 'previous-config', status: 'InService' });
     }
     if (scenario.registered) this.packages.set(PACKAGE_ARN, 'PendingManualApproval');
   }
@@ -159,15 +168,31 @@ export class FakeAws {
         return { EndpointConfigArn: `arn:endpoint-config/${String(input.EndpointConfigName)}` };
       case 'sagemaker:createEndpoint':
         if (this.endpoints.has(String(input.EndpointName))) throw new TaskFailure('SageMaker.AmazonSageMakerException', 'ValidationException: Cannot create already existing endpoint');
-        this.endpoints.set(String(input.EndpointName), { config: String(input.EndpointConfigName), status: 'InService' });
+        this.endpoints.set(String(input.EndpointName), this.scenario.deployment === 'fails'
+          ? { config: String(input.EndpointConfigName), status: 'Failed', failureReason: 'the model could not be loaded' }
+          : { config: String(input.EndpointConfigName), status: 'InService' });
         return { EndpointArn: `arn:endpoint/${String(input.EndpointName)}` };
-      case 'sagemaker:updateEndpoint':
-        this.endpoints.set(String(input.EndpointName), { config: String(input.EndpointConfigName), status: 'InService' });
+      case 'sagemaker:updateEndpoint': {
+        const previous = this.endpoints.get(String(input.EndpointName));
+        if (previous?.status === 'Failed') throw new TaskFailure('SageMaker.AmazonSageMakerException', 'ValidationException: Cannot update failed endpoint');
+        this.endpoints.set(String(input.EndpointName), this.scenario.deployment === 'fails' && previous
+          ? { config: previous.config, status: 'InService', failureReason: 'the model could not be loaded' }
+          : { config: String(input.EndpointConfigName), status: 'InService' });
         return { EndpointArn: `arn:endpoint/${String(input.EndpointName)}` };
+      }
+      case 'sagemaker:deleteEndpoint':
+        if (!this.endpoints.delete(String(input.EndpointName))) throw new TaskFailure('SageMaker.SageMakerException', `ValidationException: Could not find endpoint "${String(input.EndpointName)}".`);
+        return {};
+      case 'sagemaker:deleteEndpointConfig':
+        if (!this.endpointConfigs.delete(String(input.EndpointConfigName))) throw new TaskFailure('SageMaker.SageMakerException', `ValidationException: Could not find endpoint configuration "${String(input.EndpointConfigName)}".`);
+        return {};
       case 'sagemaker:describeEndpoint': {
         const endpoint = this.endpoints.get(String(input.EndpointName));
         if (!endpoint) throw new TaskFailure('SageMaker.SageMakerException', `ValidationException: Could not find endpoint "${String(input.EndpointName)}".`);
-        return { EndpointName: input.EndpointName, EndpointConfigName: endpoint.config, EndpointStatus: endpoint.status };
+        return {
+          EndpointName: input.EndpointName, EndpointConfigName: endpoint.config, EndpointStatus: endpoint.status,
+          ...(endpoint.failureReason ? { FailureReason: endpoint.failureReason } : {}),
+        };
       }
       default:
         throw new Error(`the failure matrix has no stand-in for ${action}`);
