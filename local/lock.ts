@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineError } from '../src/core/errors';
+import { isProcessAlive } from './process-alive';
 
 export const LOCK_FILE = 'up.lock';
 export const HOLDER_FILE = 'up.lock.json';
@@ -97,21 +98,13 @@ export function readHolder(dir: string): LockHolder | undefined {
 
 function lockedMessage(dir: string, recorded: LockHolder | undefined): string {
   // The record of a previous holder may still be there for the instant before the new one writes its own.
-  const holder = recorded && isAlive(recorded.pid) ? recorded : undefined;
+  const holder = recorded && isProcessAlive(recorded.pid) ? recorded : undefined;
   const who = holder
     ? `pid ${holder.pid}, ${holder.url ? `serving ${holder.url}` : `port ${holder.port}`}, since ${holder.since}`
     : 'it is starting';
   return `another \`mlops up\` is running on the home ${dir} (${who}); stop it first, or start this one with another --home`;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function notWritable(dir: string, error: unknown): HomeNotWritableError {
   const e = error as { code?: string; message?: string };

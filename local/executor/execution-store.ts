@@ -1,6 +1,7 @@
 /** Executions and their event history in the twin's SQLite file, shaped like Step Functions' API. */
 import type Database from 'better-sqlite3';
 import type { Json } from './definitions';
+import { isProcessAlive } from '../process-alive';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -70,7 +71,7 @@ export class ExecutionStore {
   /** ARNs of the executions still RUNNING in the store whose owner process is gone (reads only). */
   orphans(): string[] {
     const running = this.db.prepare(`SELECT execution_arn, owner_pid FROM sfn_executions WHERE status = 'RUNNING'`).all() as Array<{ execution_arn: string; owner_pid: number }>;
-    return running.filter((r) => r.owner_pid !== process.pid && !isAlive(r.owner_pid)).map((r) => r.execution_arn);
+    return running.filter((r) => r.owner_pid !== process.pid && !isProcessAlive(r.owner_pid)).map((r) => r.execution_arn);
   }
 
   insert(e: ExecutionRecord): void {
@@ -121,11 +122,3 @@ export class ExecutionStore {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
