@@ -5,18 +5,30 @@ import { readAllowedApprovers } from '../../src/use-cases/allowed-approvers';
 import { decideApproval } from '../../src/use-cases/decide-approval';
 import { describeOutcome } from '../../web/approval-page';
 import { linkIdFrom, whyUnchanged } from '../auto-approve';
+import { readTwinNow } from '../clock';
 import { createPipeline, type Pipeline } from '../pipeline';
-import { openTwin } from '../twin';
+import { openTwin, type Twin } from '../twin';
+
+/** Expiry is judged on the twin's clock (the replayed time `mlops up` dated the requests by), not the wall clock. */
+function twinNow(twin: Twin): Date {
+  return readTwinNow(twin.home.dir, () => twin.featureStore.latestMinute()?.getTime());
+}
+
+/** The twin and its pipeline, on the twin's clock. */
+async function openOnTwinClock(home: string | undefined): Promise<{ twin: Twin; pipeline: Pipeline; now: () => Date }> {
+  const twin = openTwin(home);
+  const now = () => twinNow(twin);
+  return { twin, pipeline: await createPipeline(twin, { now }), now };
+}
 
 /** Pending requests with the link that answers each (recovered from the outbox: only hashes are stored). */
-async function pendingWithLinks(pipeline: Pipeline) {
+async function pendingWithLinks(pipeline: Pipeline, now: Date) {
   const links = new Map<string, string>();
   for (const message of await pipeline.mailer.list()) {
     const text = await pipeline.mailer.read(message.file);
     const id = linkIdFrom(text.replace(/=\r?\n/g, ''));
     if (id) links.set(hashApprovalId(id), id);
   }
-  const now = new Date();
   return (await pipeline.approvals.listPending())
     .filter((r) => effectiveStatus(r, now) === 'pending')
     .map((r) => ({ request: r, id: links.get(r.idHash) }));
@@ -24,11 +36,10 @@ async function pendingWithLinks(pipeline: Pipeline) {
 
 async function decide(decision: 'approve' | 'reject', idOrLink: string, options: { home?: string; as?: string }): Promise<void> {
   const id = linkIdFrom(idOrLink) ?? idOrLink;
-  const twin = openTwin(options.home);
-  const pipeline = await createPipeline(twin);
+  const { twin, pipeline, now } = await openOnTwinClock(options.home);
   try {
     const outcome = await decideApproval(
-      { store: pipeline.approvals, callbacks: pipeline.taskTokens, now: new Date() },
+      { store: pipeline.approvals, callbacks: pipeline.taskTokens, now: now() },
       {
         id,
         decision,
@@ -40,7 +51,7 @@ async function decide(decision: 'approve' | 'reject', idOrLink: string, options:
     if (outcome.kind === 'not-found') throw new Error(`no approval request has the id ${id}: check the link (\`mlops approvals\` lists the pending ones)`);
     if (outcome.kind === 'not-allowed') throw new Error(`${whyUnchanged(outcome)}: decide with --as <an address on it>; nothing was changed`);
     const { stage } = outcome.request;
-    if (outcome.kind === 'done') console.log(`${stage}: ${describeOutcome(outcome.request, new Date())} The pipeline goes on.`);
+    if (outcome.kind === 'done') console.log(`${stage}: ${describeOutcome(outcome.request, now())} The pipeline goes on.`);
     else if (outcome.kind === 'pending-delivery' && outcome.error === 'ExecutionNotRunningError') {
       // Recorded while no twin runs its deployment: `mlops up` resumes the deployment with this decision.
       console.log(`${stage}: recorded (${outcome.request.status} by ${outcome.request.decision?.by}). No twin is running this deployment now: \`mlops up\` resumes it with this decision.`);
@@ -62,10 +73,9 @@ export function registerApprovalCommands(program: Command): void {
     .description('list the approval requests waiting for a decision, with their links')
     .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
     .action(async (options: { home?: string }) => {
-      const twin = openTwin(options.home);
-      const pipeline = await createPipeline(twin);
+      const { twin, pipeline, now } = await openOnTwinClock(options.home);
       try {
-        const pending = await pendingWithLinks(pipeline);
+        const pending = await pendingWithLinks(pipeline, now());
         if (pending.length === 0) return console.log('no approval is waiting');
         for (const { request, id } of pending) {
           const e = request.evidence;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ScaledClock } from '../clock';
+import { recordClockStart, recordClockStop, ScaledClock } from '../clock';
 import type { ExecutionRecord } from '../executor/execution-store';
 import { approvalRoutes, type ApprovalApiHandler } from '../http/approval-routes';
 import { dashboardRoutes } from '../http/dashboard-routes';
@@ -74,6 +74,8 @@ async function serve(
     recordServingUrl(twin.home, server.url);
     // One clock for ingestion, executions and schedules: the replayed history's time, at --speed.
     const clock = new ScaledClock(clockStart, speed);
+    // Other processes (mlops approvals, approve, reject) read the twin's now from this record.
+    recordClockStart(homeDir, clock);
     // The local endpoint is ready in milliseconds: polling pauses meant for AWS are shortened with it.
     const pipeline = await createPipeline(twin, {
       print: say,
@@ -100,6 +102,7 @@ async function serve(
       }
       if (signal.aborted) {
         // Ctrl-C: a training still running is abandoned; the next `mlops up` marks it aborted.
+        recordClockStop(homeDir, clock);
         say('stopped');
         process.exit(0);
       }
@@ -114,6 +117,7 @@ async function serve(
       }
       await pipeline.stepFunctions.idle();
     } finally {
+      recordClockStop(homeDir, clock);
       pipeline.close();
       await server.close();
     }

@@ -118,9 +118,9 @@ describe('Fault: SIGKILL of a running `mlops up`', () => {
   }, STEP_MS);
 
   it.todo(
-    'during an approval wait: the decision made with `mlops approve` while `mlops up` is down holds after the restart ' +
-      '(no new link for the same stage, a rejection never offered again) — issue 13 item 1, decision durability, another branch. ' +
-      'On this branch the approve is refused as expired: `mlops up` dates requests by its replayed clock (2025) and the CLI by the wall clock',
+    'during the production approval wait: a decision made with the CLI while `mlops up` is down holds after the restart. ' +
+      'Today it is lost: local/resume.ts resumes only deployments whose model is still PendingManualApproval, and the staging ' +
+      'approval has made it Approved, so the aborted deployment is not resumed and the decision is answered TaskTimedOut',
   );
 
   it('during an endpoint update: after the restart every endpoint serves a complete model', async () => {
@@ -157,6 +157,45 @@ describe('Fault: SIGKILL of a running `mlops up`', () => {
     }
     expectTheStoreIntact(home);
   }, 3 * STEP_MS);
+});
+
+describe('Fault: SIGKILL of `mlops up` during the staging approval wait', () => {
+  let home: string;
+  let twin: TwinProcess | undefined;
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'mlops-faults-decision-'));
+    await useATinyModel(home);
+  }, STEP_MS);
+  afterAll(async () => {
+    await twin?.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('the rejection made with `mlops reject` while `mlops up` is down holds after the restart: the model is Rejected, never offered again', async () => {
+    // Prepare: a replaying twin (its clock in 2025) waits for the staging approval of its first model.
+    twin = startUp(home, '--port', '0', '--backfill-days', '1', '--speed', '60');
+    await twin.waitFor(/approve or reject at/);
+    const [waiting] = mailedApprovals(twin);
+    const model = readStore(home, (db) => db.prepare(`SELECT model_package_arn FROM approval_requests WHERE status = 'pending'`).pluck().get()) as string;
+    expect(waiting).toMatchObject({ stage: 'staging' });
+
+    // Act
+    expect(await twin.kill('SIGKILL')).toBe('SIGKILL');
+    const rejected = await mlopsFailing(home, 'reject', waiting.id, '--as', 'officer');
+    twin = startUp(home, '--port', '0', '--backfill-days', '1', '--speed', '60');
+    await waitUntil(home, (db) => db.prepare(`SELECT approval_status FROM sagemaker_model_packages WHERE arn = ?`).pluck().get(model) === 'Rejected', 'the model rejected');
+    await waitUntil(home, (db) => !db.prepare(`SELECT 1 FROM sfn_executions WHERE status = 'RUNNING' AND state_machine_arn LIKE '%-deployment'`).get(), 'the deployment ended');
+
+    // Assess
+    // Judged on the twin's clock, the request had not expired: the rejection is taken (rc 0) and kept for `up`.
+    expect(rejected).toMatchObject({ code: 0, stdout: expect.stringContaining('staging: recorded (rejected by officer)') });
+    const decisions = readStore(home, (db) => db.prepare(`SELECT status, decided_by AS "by" FROM approval_requests WHERE model_package_arn = ? AND stage = 'staging'`).all(model));
+    // The original request and the one it was carried to: both rejected by the officer, none pending again.
+    expect(decisions.length).toBeGreaterThan(0);
+    expect(decisions).toEqual(decisions.map(() => ({ status: 'rejected', by: 'officer' })));
+    expect(mailedApprovals(twin)).toEqual([]);
+    expectTheStoreIntact(home);
+  }, STEP_MS);
 });
 
 /** The approval links a running `mlops up` has mailed, newest last, as it printed them. */

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { createProgram } from '../../local/cli';
 import { checkNumericOption, NUMERIC_OPTIONS, TEXT_OPTIONS } from '../../local/commands/options';
+import { mlops, readStore, startUp, useATinyModel } from '../faults/twin-process';
 
 const run = promisify(execFile);
 const MLOPS = join(__dirname, '..', '..', 'bin', 'mlops');
@@ -101,4 +102,30 @@ describe('Command: mlops', () => {
     expect(status.stdout).toContain('none yet: run `mlops up` (npm start)');
     rmSync(empty, { recursive: true, force: true });
   });
+
+  it('approvals and approve, run from another terminal, see a replaying `mlops up` waiting and its decision taken (the twin\'s clock, not the wall clock)', async () => {
+    const replaying = mkdtempSync(join(tmpdir(), 'mlops-two-terminals-'));
+    await useATinyModel(replaying);
+    // The replay starts in 2025, at 60 virtual minutes a real minute: by the wall clock every request it mails has expired.
+    const up = startUp(replaying, '--port', '0', '--backfill-days', '1', '--speed', '60');
+    try {
+      const [, id] = await up.waitFor(/approve or reject at \S+\/approvals\/(\S+)/, 150_000);
+
+      const waiting = await mlops(replaying, 'approvals');
+      expect(waiting.stdout).toContain(`mlops approve ${id}`);
+      expect(waiting.stdout).toMatch(/^staging\s+arn:aws:sagemaker:local:000000000000:model-package\/btc-fee-deepar-local\/1$/m);
+
+      const approved = await mlops(replaying, 'approve', id, '--as', 'officer');
+      expect(approved.stdout).toMatch(/^staging: .*The pipeline goes on\.$/m);
+      await up.waitFor(/Approve the model for production\?/, 60_000);
+      expect(readStore(replaying, (db) => db.prepare(`SELECT stage, status, decided_by FROM approval_requests ORDER BY created_at LIMIT 1`).get())).toEqual({
+        stage: 'staging',
+        status: 'approved',
+        decided_by: 'officer',
+      });
+    } finally {
+      await up.kill('SIGKILL');
+      rmSync(replaying, { recursive: true, force: true });
+    }
+  }, 200_000);
 });
