@@ -1,6 +1,7 @@
 /** Test-data mothers for approval requests and the evaluation report their page shows. */
 import type { ApprovalRequest } from '../../src/core/approval';
 import type { EvaluationReport } from '../../src/core/evaluation';
+import type { RequestApprovalInput } from '../../src/use-cases/request-approval';
 
 export const T0 = new Date('2025-05-01T12:00:00.000Z');
 export const A_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAS3cr3tT0k3n+never/show/me==';
@@ -21,6 +22,12 @@ export function aRequest(overrides: Partial<ApprovalRequest> = {}): ApprovalRequ
     status: 'pending',
     ...overrides,
   };
+}
+
+/** What a waiting task sends RequestApproval: the stored request's own fields, and its wait's timeout. */
+export function anApprovalInput(overrides: Partial<RequestApprovalInput> = {}): RequestApprovalInput {
+  const { taskToken, executionArn, stage, modelPackageArn, reportUri, evidence } = aRequest();
+  return { taskToken, executionArn, stage, modelPackageArn, reportUri, evidence, timeoutSeconds: 3600, ...overrides };
 }
 
 const N = 30;

@@ -5,7 +5,7 @@ import { createHandler } from '../../functions/request-approval';
 import { ID_BYTES } from '../../src/use-cases/request-approval';
 import { OutboxMailer } from '../../local/adapters/outbox-mailer';
 import { SqliteApprovalStore } from '../../local/adapters/sqlite-approval-store';
-import { AN_EXECUTION, A_PACKAGE, A_TOKEN, T0, aRequest } from '../builders/approvals';
+import { AN_EXECUTION, A_PACKAGE, A_TOKEN, T0, aRequest, anApprovalInput } from '../builders/approvals';
 import { aTwinHome } from '../builders/twin-home';
 import { aLoudLogger, captureOutput } from './logs';
 
@@ -15,18 +15,8 @@ const BASE = 'http://127.0.0.1:8787';
 const decodeQp = (raw: string): string =>
   Buffer.from(raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
 
-function anEvent(overrides: Record<string, unknown> = {}) {
-  return {
-    taskToken: A_TOKEN,
-    executionArn: AN_EXECUTION,
-    stage: 'staging',
-    modelPackageArn: A_PACKAGE,
-    reportUri: 's3://artifacts/training/job-1/evaluation.json',
-    evidence: { meanWQuantileLoss: 0.0812, threshold: 0.12, seasonalNaiveLoss: 0.143, stageLoss: null, rmse: 3.41 },
-    timeoutSeconds: 3600,
-    ...overrides,
-  };
-}
+/** The event as the state machine sends it; overrides may break it on purpose. */
+const anEvent = (overrides: Record<string, unknown> = {}) => ({ ...anApprovalInput(), ...overrides });
 
 describe('Function: request-approval handler', () => {
   let home: ReturnType<typeof aTwinHome>;

@@ -7,7 +7,7 @@ import SEND_TASK_ERRORS from '../fixtures/aws/sfn-send-task-errors.json';
 import { approverName, decideApproval, type DecideApprovalInput } from '../../src/use-cases/decide-approval';
 import { expireApproval } from '../../src/use-cases/expire-approval';
 import { ID_BYTES, requestApproval, type RequestApprovalInput } from '../../src/use-cases/request-approval';
-import { AN_EXECUTION, A_PACKAGE, A_TOKEN, T0, aRequest } from '../builders/approvals';
+import { AN_EXECUTION, A_PACKAGE, A_TOKEN, T0, aRequest, anApprovalInput } from '../builders/approvals';
 import { InMemoryApprovalStore, InMemoryParameterStore, RecordingCallbacks, RecordingMailer } from './fakes';
 
 const ID = approvalIdFrom(Buffer.alloc(ID_BYTES, 42));
@@ -39,15 +39,7 @@ async function aPendingApproval(callbacks = new RecordingCallbacks()) {
 }
 
 describe('Use case: requestApproval', () => {
-  const INPUT: RequestApprovalInput = {
-    taskToken: A_TOKEN,
-    executionArn: AN_EXECUTION,
-    stage: 'staging',
-    modelPackageArn: A_PACKAGE,
-    reportUri: 's3://artifacts/training/job-1/evaluation.json',
-    evidence: { meanWQuantileLoss: 0.0812, threshold: 0.12, seasonalNaiveLoss: 0.143, stageLoss: null, rmse: 3.41 },
-    timeoutSeconds: 3600,
-  };
+  const INPUT = anApprovalInput();
 
   it('stores the request under the hash of a random id and mails a link carrying the id, never the token', async () => {
     // Prepare

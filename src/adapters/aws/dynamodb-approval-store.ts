@@ -161,45 +161,14 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     const seen = current?.delivery;
     if (!seen || seen.state !== 'pending' || !isClaimFree(seen.claimedUntil, at)) return undefined;
     const update = deliveryUpdate({ ...seen, attempts: seen.attempts + 1, claimedUntil: until, lastAttemptAt: at });
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { idHash },
-          UpdateExpression: `SET ${update.set}`,
-          // The claim read above, still unchanged: nobody took it in between.
-          ConditionExpression: 'deliveryState = :pending AND claimedUntil = :seen',
-          ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: { ...update.values, ':pending': 'pending', ':seen': seen.claimedUntil },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes && toRequest(Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    // The claim read above, still unchanged: nobody took it in between.
+    return this.updateIf(idHash, update, 'deliveryState = :pending AND claimedUntil = :seen', { ':pending': 'pending', ':seen': seen.claimedUntil });
   }
 
   async recordDelivery(idHash: string, delivery: ApprovalDelivery): Promise<ApprovalRequest> {
-    const update = deliveryUpdate(delivery);
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { idHash },
-          UpdateExpression: `SET ${update.set}`,
-          ConditionExpression: 'attribute_exists(idHash)',
-          ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: update.values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toRequest(Attributes!);
-    } catch (error) {
-      if (isConditionFailure(error)) throw new ApprovalNotFoundError();
-      throw error;
-    }
+    const recorded = await this.updateIf(idHash, deliveryUpdate(delivery), 'attribute_exists(idHash)');
+    if (!recorded) throw new ApprovalNotFoundError();
+    return recorded;
   }
 
   async attachTaskToken(idHash: string, taskToken: string): Promise<ApprovalRequest | undefined> {
@@ -207,15 +176,25 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     if (!current?.delivery || current.delivery.state !== 'awaiting-task') return undefined;
     const update = deliveryUpdate({ ...current.delivery, state: 'pending', claimedUntil: new Date(0).toISOString() });
     const sealed = await this.sealed(idHash, taskToken);
+    return this.updateIf(idHash, { ...update, set: `taskToken = :token, ${update.set}` }, 'deliveryState = :awaiting', { ':token': sealed, ':awaiting': 'awaiting-task' });
+  }
+
+  /** One conditional SET of the delivery fields (and more); the request as it now is, or undefined when the condition failed. */
+  private async updateIf(
+    idHash: string,
+    update: { set: string; names: Record<string, string>; values: Record<string, unknown> },
+    condition: string,
+    conditionValues: Record<string, unknown> = {},
+  ): Promise<ApprovalRequest | undefined> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { idHash },
-          UpdateExpression: `SET taskToken = :token, ${update.set}`,
-          ConditionExpression: 'deliveryState = :awaiting',
+          UpdateExpression: `SET ${update.set}`,
+          ConditionExpression: condition,
           ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: { ...update.values, ':token': sealed, ':awaiting': 'awaiting-task' },
+          ExpressionAttributeValues: { ...update.values, ...conditionValues },
           ReturnValues: 'ALL_NEW',
         }),
       );
