@@ -6,7 +6,7 @@
 import { PipelineError } from '../../src/core/errors';
 
 /** The Step Functions API's own exceptions, as the SDK names them. */
-export type StepFunctionsApiErrorName = 'StateMachineDoesNotExist' | 'InvalidName' | 'ExecutionAlreadyExists' | 'ExecutionDoesNotExist';
+export type StepFunctionsApiErrorName = 'StateMachineDoesNotExist' | 'InvalidName' | 'ExecutionAlreadyExists' | 'ExecutionDoesNotExist' | 'ExecutionNotRedrivable';
 
 export class StepFunctionsApiError extends PipelineError {
   constructor(

@@ -80,6 +80,13 @@ export class ExecutionStore {
       .run(e.executionArn, e.stateMachineArn, e.name, e.status, e.startDate, JSON.stringify(e.input), process.pid);
   }
 
+  /** A redriven execution runs again under the same ARN, owned by this process. */
+  redrive(arn: string): void {
+    this.db
+      .prepare(`UPDATE sfn_executions SET status = 'RUNNING', stop_date = NULL, output = NULL, error = NULL, cause = NULL, owner_pid = ? WHERE execution_arn = ?`)
+      .run(process.pid, arn);
+  }
+
   finish(arn: string, status: ExecutionStatus, stopDate: Date, result: { output?: Json; error?: string; cause?: string }): void {
     this.db
       .prepare(`UPDATE sfn_executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ? WHERE execution_arn = ?`)

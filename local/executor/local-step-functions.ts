@@ -10,7 +10,11 @@ import { loadRawDefinition, resolveReferences, taskStates, type Definition, type
 import { StepFunctionsApiError } from './errors';
 import { executionName } from './execution-names';
 import { TASK_TOKEN_PLACEHOLDER } from './task-tokens';
+import REDRIVE from '../../test/fixtures/aws/sfn-redrive-execution.json';
 import { ExecutionStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent } from './execution-store';
+
+/** What every definition the twin runs is checked for. */
+const VALIDATION = { checkPaths: true, checkArn: true } as const;
 
 export interface TaskContext {
   stateName: string;
@@ -101,8 +105,35 @@ export class LocalStepFunctions {
     return { executionArn, startDate, done };
   }
 
-  private async run(definition: Definition, machine: string, executionArn: string, name: string, input: Json): Promise<ExecutionRecord> {
-    const stateMachine = new StateMachine(forLocalRuntime(definition) as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  /**
+   * RedriveExecution (test/fixtures/aws/sfn-redrive-execution.json): a failed, aborted or timed-out execution
+   * continues from its unsuccessful step with that step's input, under the same ARN; the steps that completed
+   * are not run again, and the history goes on after an ExecutionRedriven event.
+   */
+  redriveExecution(params: { executionArn: string }): { redriveDate: string; done: Promise<ExecutionRecord> } {
+    const record = this.describeExecution(params.executionArn);
+    const notRedrivable = (why: string) => new StepFunctionsApiError(REDRIVE.rules.notRedrivableError as 'ExecutionNotRedrivable', why);
+    if (!REDRIVE.rules.redrivableStatuses.includes(record.status)) throw notRedrivable(`Execution is ${record.status} and cannot be redriven.`);
+    const history = this.store.history(record.executionArn);
+    const unsuccessful = unsuccessfulStep(history);
+    if (!unsuccessful) throw notRedrivable(`Execution ${record.executionArn} has no unsuccessful step to redrive from.`);
+    const machine = this.machineName(record.stateMachineArn);
+    // The same definition, entered at the step that did not complete (aws-local-stepfunctions starts only at StartAt).
+    const definition = { ...this.definition(machine), StartAt: unsuccessful.stateName };
+    const redriveDate = this.now().toISOString();
+    this.store.redrive(record.executionArn);
+    const redriveCount = history.filter((e) => e.type === REDRIVE.rules.historyEvent.type).length + 1;
+    this.store.appendEvent(record.executionArn, { timestamp: redriveDate, type: REDRIVE.rules.historyEvent.type, details: { redriveCount } });
+    const done = this.run(definition, machine, record.executionArn, record.name, unsuccessful.input, { redriven: true }).finally(() => this.running.delete(record.executionArn));
+    this.running.set(record.executionArn, done);
+    return { redriveDate, done };
+  }
+
+  private async run(definition: Definition, machine: string, executionArn: string, name: string, input: Json, options: { redriven?: boolean } = {}): Promise<ExecutionRecord> {
+    // A redrive enters the definition at another state, which leaves those before it unreachable: the definition
+    // whole is validated instead (as every start does).
+    if (options.redriven) new StateMachine(forLocalRuntime(this.definition(machine)) as never, { validationOptions: VALIDATION });
+    const stateMachine = new StateMachine(forLocalRuntime(definition) as never, { validationOptions: options.redriven ? { noValidate: true } : VALIDATION });
     const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [stateName, state] of taskStates(definition)) {
       const handler = this.options.resolveTask(String(state.Resource), stateName);
@@ -128,6 +159,8 @@ export class LocalStepFunctions {
         if (type === 'ExecutionTimeout') status = 'TIMED_OUT';
         if (type === 'ExecutionAborted') status = 'ABORTED';
         if (this.closed) continue;
+        // A redrive's history goes on from its ExecutionRedriven event; the library announces a start.
+        if (options.redriven && type === 'ExecutionStarted') continue;
         this.store.appendEvent(executionArn, {
           timestamp: new Date(timestamp).toISOString(),
           type,
@@ -222,6 +255,22 @@ export class LocalStepFunctions {
   history(executionArn: string): HistoryEvent[] {
     return this.store.history(executionArn);
   }
+}
+
+/**
+ * The step an unsuccessful execution stopped in, with the input it entered with: the last state entered and
+ * never exited (a Task waiting when the twin stopped, or the one that failed). Top-level states only.
+ */
+export function unsuccessfulStep(history: HistoryEvent[]): { stateName: string; input: Json } | undefined {
+  let open: HistoryEvent | undefined;
+  for (const event of history) {
+    const details = event.details as { index?: number; state?: { input?: Json } } | null;
+    if (details?.index !== undefined) continue;
+    if (event.type === 'StateEntered') open = event;
+    else if (event.type === 'StateExited' && open?.stateName === event.stateName) open = undefined;
+  }
+  const input = (open?.details as { state?: { input?: Json } } | undefined)?.state?.input;
+  return open?.stateName && input !== undefined ? { stateName: open.stateName, input } : undefined;
 }
 
 /**
