@@ -117,11 +117,42 @@ describe('Fault: SIGKILL of a running `mlops up`', () => {
     expectTheStoreIntact(home);
   }, STEP_MS);
 
-  it.todo(
-    'during the production approval wait: a decision made with the CLI while `mlops up` is down holds after the restart. ' +
-      'Today it is lost: local/resume.ts resumes only deployments whose model is still PendingManualApproval, and the staging ' +
-      'approval has made it Approved, so the aborted deployment is not resumed and the decision is answered TaskTimedOut',
-  );
+  it('during the production approval wait: a rejection made with `mlops reject` while it is down holds after the restart; staging is not deployed again', async () => {
+    // Prepare: staging approved (the decision carried above, or a new link), the production link mailed and waiting.
+    const pendingProduction = (db: Parameters<Parameters<typeof waitUntil>[1]>[0]) =>
+      db.prepare(`SELECT model_package_arn AS model, execution_arn AS deployment FROM approval_requests WHERE status = 'pending' AND stage = 'production'`).get() as
+        | { model: string; deployment: string }
+        | undefined;
+    await decideUntil(twin!, home, { staging: 'approve' }, (db) => !!pendingProduction(db));
+    await twin!.waitFor(/mail: Approve the model for production\?.*\n.*approve or reject at/);
+    const waiting = mailedApprovals(twin!).filter((a) => a.stage === 'production').at(-1)!;
+    const { model, deployment } = readStore(home, pendingProduction)!;
+    const stagingDeploys = () => countOf(home, `SELECT COUNT(*) FROM sfn_history WHERE type = 'StateEntered' AND state_name = 'DeployStaging' AND execution_arn = '${deployment}'`);
+    expect(stagingDeploys()).toBe(1);
+
+    // Act
+    await kill();
+    const rejected = await mlopsFailing(home, 'reject', waiting.id, '--as', 'officer');
+    restart();
+    await waitUntil(home, (db) => db.prepare(`SELECT approval_status FROM sagemaker_model_packages WHERE arn = ?`).pluck().get(model) === 'Rejected', 'the model rejected');
+    await waitUntil(home, (db) => !db.prepare(`SELECT 1 FROM sfn_executions WHERE status = 'RUNNING' AND state_machine_arn LIKE '%-deployment'`).get(), 'the deployment ended');
+
+    // Assess
+    expect(rejected).toMatchObject({ code: 0, stdout: expect.stringContaining('production: recorded (rejected by officer)') });
+    expect(twin!.stdout).toContain(`resumed the deployment of ${model} (interrupted) at its production approval with the decision already made: production rejected by officer`);
+    // The same execution went on from its production wait (redriven): rejected, staging deployed once, production never.
+    expect(readStore(home, (db) => db.prepare(`SELECT status, json_extract(output, '$.status') AS outcome FROM sfn_executions WHERE execution_arn = ?`).get(deployment))).toEqual({ status: 'SUCCEEDED', outcome: 'rejected' });
+    expect(stagingDeploys()).toBe(1);
+    expect(countOf(home, `SELECT COUNT(*) FROM sagemaker_endpoints WHERE name LIKE '%-production'`)).toBe(0);
+    expect(countOf(home, `SELECT COUNT(*) FROM sagemaker_endpoints WHERE name LIKE '%-staging' AND status = 'InService'`)).toBe(1);
+    // The officer's rejection everywhere it is kept; nothing pending for the model, no new production link mailed.
+    const decisions = readStore(home, (db) => db.prepare(`SELECT status, decided_by AS "by" FROM approval_requests WHERE model_package_arn = ? AND stage = 'production'`).all(model));
+    expect(decisions.length).toBeGreaterThan(0);
+    expect(decisions).toEqual(decisions.map(() => ({ status: 'rejected', by: 'officer' })));
+    expect(countOf(home, `SELECT COUNT(*) FROM approval_requests WHERE status = 'pending' AND model_package_arn = '${model}'`)).toBe(0);
+    expect(mailedApprovals(twin!).filter((a) => a.stage === 'production')).toEqual([]);
+    expectTheStoreIntact(home);
+  }, STEP_MS);
 
   it('during an endpoint update: after the restart every endpoint serves a complete model', async () => {
     // Prepare: model 1 to staging (whatever the restart made of the decision above), production refused, so that
