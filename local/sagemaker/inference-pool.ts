@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PipelineError } from '../../src/core/errors';
-import { badBody, type ValidInvocationBody } from './endpoint-request';
+import { badBody, EndpointInvocationError, type ValidInvocationBody } from './endpoint-request';
 
 export interface InferencePoolOptions {
   /** Worker threads; default the machine's cores. */
@@ -31,6 +31,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   busy?: Job;
+  /** Whether it has answered a message: a worker that dies before it ever did is not replaced in a loop. */
+  answered?: boolean;
 }
 
 type Reply = { id: number; result?: { predictions: unknown[] }; refused?: { message: string; field: string }; error?: { name: string; message: string } };
@@ -87,6 +89,11 @@ export class InferencePool {
     for (const slot of this.slots) slot.worker.postMessage({ type: 'release', key });
   }
 
+  /** The worker threads now serving (a dead one is replaced): what a test kills to see the pool recover. */
+  get workers(): readonly Worker[] {
+    return this.slots.map((s) => s.worker);
+  }
+
   /** Ends the workers; whatever is queued or running is refused. */
   async close(): Promise<void> {
     this.closed = true;
@@ -108,20 +115,27 @@ export class InferencePool {
     worker.unref(); // a twin that forgets to close must still be able to exit
     const slot: Slot = { worker };
     worker.on('message', (reply: Reply) => {
+      slot.answered = true;
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       waiting?.resolve(reply);
     });
-    worker.on('error', (e) => this.lose(slot, e));
-    worker.on('exit', (code) => this.lose(slot, new Error(`an inference worker exited with code ${code}`)));
+    worker.on('error', (e) => this.lose(slot, e.message));
+    worker.on('exit', (code) => this.lose(slot, `it exited with code ${code}`));
     return slot;
   }
 
-  /** A worker died: its request fails, a new worker takes its place (and loads models as requests need them). */
-  private lose(slot: Slot, error: unknown): void {
+  /**
+   * A worker died (a crash, or it was terminated): the request it was answering fails at once with a 503 the
+   * client may retry, and a new worker takes its place (loading models as requests need them). One that died
+   * before it ever answered is replaced by the next request instead, so a worker that cannot start does not
+   * restart in a loop; the requests waiting then are refused rather than left hanging.
+   */
+  private lose(slot: Slot, why: string): void {
     const at = this.slots.indexOf(slot);
     if (at < 0) return;
     this.slots.splice(at, 1);
+    const error = workerLost(why);
     slot.busy?.reject(error);
     slot.busy = undefined;
     for (const [id, waiting] of this.pending) {
@@ -130,6 +144,10 @@ export class InferencePool {
       waiting.reject(error);
     }
     if (this.closed) return;
+    if (!slot.answered) {
+      if (this.slots.length === 0) for (const job of this.queue.splice(0)) job.reject(error);
+      return;
+    }
     const replacement = this.spawn();
     this.slots.push(replacement);
     const next = this.queue.shift();
@@ -160,4 +178,15 @@ export class InferencePool {
       worker.postMessage({ ...message, id });
     });
   }
+}
+
+/** SageMaker Runtime's ServiceUnavailable ("Try your call again"): the worker is gone, a retry finds another. */
+function workerLost(why: string): EndpointInvocationError {
+  return new EndpointInvocationError(
+    'ServiceUnavailable',
+    `The inference worker answering this request stopped (${why}); another takes its place. Try your call again.`,
+    503,
+    undefined,
+    { retryAfterSeconds: 1 },
+  );
 }
