@@ -7,7 +7,7 @@
 import type { CreateTransformJobResponse, DescribeTransformJobResponse, TransformJobStatus } from '@aws-sdk/client-sagemaker';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import jobNames from '../../test/fixtures/aws/sagemaker-job-names.json';
-import { batchTransform } from '../../src/deepar/runtime';
+import { batchTransform, loadPredictor, transformInWorker, WorkerTransformError } from '../../src/deepar/runtime';
 import { dateOf, failureReason, iso, isOrphanOwner, ORPHAN_FAILURE_REASON, resourceKey, type ServiceContext } from './context';
 import { invalid, resourceInUse } from './errors';
 import type { ModelHost } from './model-host';
@@ -110,13 +110,13 @@ export class TransformJobs {
     let current = '';
     try {
       checkDeepArBatchSettings(req);
-      const predictor = await this.host.load({ name: model.name, arn: model.arn, modelDataUrl: model.modelDataUrl, creationTime: model.creationTime.getTime() });
+      const forecast = await this.forecaster(model);
       for (const uri of inputs) {
         current = uri;
-        await nextTurn(); // each object is forecast synchronously: let other work (waiters, HTTP) in between
+        await nextTurn(); // let other work (waiters, HTTP) in between objects
         if (this.ctx.isClosed()) return;
         const text = (await this.ctx.objectStore.get(uri)).toString('utf8');
-        const out = batchTransform(predictor, text, req.Environment?.DEEPAR_INFERENCE_CONFIG, this.seed);
+        const out = await forecast(text, req.Environment?.DEEPAR_INFERENCE_CONFIG);
         const outUri = `${outputPath}/${relativeName(prefix, uri)}.out`;
         await this.ctx.objectStore.put(outUri, out);
         this.ctx.db
@@ -127,8 +127,26 @@ export class TransformJobs {
       if (!this.ctx.isClosed()) this.finish(name, 'Completed');
     } catch (e) {
       if (this.ctx.isClosed()) return;
-      this.finish(name, 'Failed', current ? `${failureReason(e)} (in ${current})` : failureReason(e));
+      // A model that cannot be loaded is the job's failure, not one input object's.
+      const inObject = current && !(e instanceof WorkerTransformError && e.stage === 'load');
+      this.finish(name, 'Failed', inObject ? `${failureReason(e)} (in ${current})` : failureReason(e));
     }
+  }
+
+  /**
+   * How this job forecasts one input object. With DeepAR's own loader, in a worker thread from the unpacked model
+   * (a forecast of a week of minutes blocks a thread for hundreds of milliseconds: bench/transform-blocking.ts),
+   * so the twin's HTTP server and executions go on meanwhile; with an injected loader (tests' fakes, which only run
+   * where they were made), in this thread.
+   */
+  private async forecaster(model: StoredModel): Promise<(input: string, inferenceConfig?: string) => Promise<string>> {
+    const hosted = { name: model.name, arn: model.arn, modelDataUrl: model.modelDataUrl, creationTime: model.creationTime.getTime() };
+    if (this.host.loader === loadPredictor) {
+      const modelDir = await this.host.unpacked(hosted);
+      return (input, inferenceConfig) => transformInWorker({ modelDir, input, inferenceConfig, seed: this.seed });
+    }
+    const predictor = await this.host.load(hosted);
+    return async (input, inferenceConfig) => batchTransform(predictor, input, inferenceConfig, this.seed);
   }
 
   /** Ends a job. Only the owner, or recovery of an orphan, ends it: the row's owner is cleared. */

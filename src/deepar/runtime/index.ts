@@ -13,4 +13,5 @@ export * from '../index';
 export { loadModel, loadPredictor, saveModel } from './model-files';
 export { readChannel, runTrainingJob } from './train-job';
 export type { FinalMetric, TrainingJobRequest, TrainingJobResult, TrainingProgress } from './train-job';
-export { runInWorker } from './run-in-worker';
+export { runInWorker, transformInWorker, WorkerTransformError } from './run-in-worker';
+export type { TransformRequest } from './run-in-worker';

@@ -1,6 +1,6 @@
 /**
- * Runs a training job in a worker thread so the caller's event loop stays free. TypeScript runs in the
- * worker through tsx's loader (no build step), under jest and from the CLI alike.
+ * Runs a training job, or a batch transform, in a worker thread so the caller's event loop stays free.
+ * TypeScript runs in the worker through tsx's loader (no build step), under jest and from the CLI alike.
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -29,6 +29,45 @@ export function runInWorker(req: TrainingJobRequest): Promise<TrainingJobResult>
     });
     worker.on('exit', (code) => {
       if (!settled) reject(new TrainingJobError('TrainingJobError', `the training worker exited with code ${code}`));
+    });
+  });
+}
+
+/** One batch transform: the unpacked model's directory, DeepAR's JSON Lines, DEEPAR_INFERENCE_CONFIG, the seed. */
+export interface TransformRequest {
+  modelDir: string;
+  input: string;
+  inferenceConfig?: string;
+  seed: number;
+}
+
+/** A transform that failed in its worker: the original error's name and message, and whether the model did not load. */
+export class WorkerTransformError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly stage: 'load' | 'transform',
+  ) {
+    super(message);
+  }
+}
+
+/** `batchTransform` in a worker thread: resolves with the output lines, or rejects with the error it threw. */
+export function transformInWorker(req: TransformRequest): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(join(__dirname, 'transform-worker.ts'), { workerData: req, execArgv: ['--require', 'tsx/cjs'] });
+    let settled = false;
+    worker.on('message', (m: { type: 'done'; result: string } | { type: 'error'; stage: 'load' | 'transform'; error: { name: string; message: string } }) => {
+      settled = true;
+      if (m.type === 'done') resolve(m.result);
+      else reject(new WorkerTransformError(m.error.name, m.error.message, m.stage));
+    });
+    worker.on('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new WorkerTransformError('TransformWorkerError', `the transform worker exited with code ${code}`, 'transform'));
     });
   });
 }
