@@ -15,7 +15,7 @@ export function formatFee(satoshi: number | null | undefined): string {
   return `${Math.round(satoshi).toLocaleString('en-US')} sat`;
 }
 
-/** A duration for people: "850 ms", "12.3 s", "4 min 05 s", "2 h 07 min", "3 d 4 h". */
+/** A duration for people: "850 ms", "12.3 s", "4 min 05 s", "30 min", "2 h 07 min", "2 h", "3 d 4 h", "3 d". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
   const sign = ms < 0 ? '-' : '';
@@ -23,9 +23,9 @@ export function formatDuration(ms: number): string {
   if (abs < 1000) return `${sign}${Math.round(abs)} ms`;
   if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(1)} s`;
   const seconds = Math.round(abs / 1000);
-  if (seconds < 3600) return `${sign}${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+  if (seconds < 3600) return `${sign}${Math.floor(seconds / 60)} min${seconds % 60 ? ` ${String(seconds % 60).padStart(2, '0')} s` : ''}`;
   const minutes = Math.round(seconds / 60);
-  if (minutes < 1440) return `${sign}${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+  if (minutes < 1440) return `${sign}${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${String(minutes % 60).padStart(2, '0')} min` : ''}`;
   const hours = Math.round(minutes / 60);
-  return `${sign}${Math.floor(hours / 24)} d ${hours % 24} h`;
+  return `${sign}${Math.floor(hours / 24)} d${hours % 24 ? ` ${hours % 24} h` : ''}`;
 }
