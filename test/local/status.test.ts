@@ -15,10 +15,15 @@ const HOUR = 3_600_000;
 async function status(home: string, ...args: string[]): Promise<string> {
   let stdout = '';
   const log = jest.spyOn(console, 'log').mockImplementation((line: unknown) => void (stdout += `${String(line)}\n`));
+  // commander exits on a usage error: a failed test here, not a dead test process
+  const exit = jest.spyOn(process, 'exit').mockImplementation((code) => {
+    throw new Error(`mlops exited with ${code}`);
+  });
   try {
     await createProgram().parseAsync(['node', 'mlops', 'status', '--home', home, ...args]);
   } finally {
     log.mockRestore();
+    exit.mockRestore();
   }
   return stdout;
 }
