@@ -97,7 +97,7 @@ describe('Command: mlops status', () => {
     expect(screen).toContain('twin clock     2025-03-06T03:23Z');
     expect(screen).toContain('gaps           2 (35 missing minutes; largest 30 min, 2025-03-05T12:00:00Z .. 2025-03-05T12:30:00Z)');
     expect(screen).toMatch(new RegExp(`^production\\s+model v1 since 2025-03-06T02:13Z \\(1 h 10 min ago, approved by \\S+\\), evaluation loss ${String(Number(loss.toPrecision(4))).replace('.', '\\.')}; endpoint InService$`, 'm'));
-    expect(screen).toMatch(/^\s+last check 2025-03-06T03:13Z: loss \d\.\d{1,4}(e-\d+)? vs threshold 5: within, RMSE [\d,]+ sat$/m);
+    expect(screen).toMatch(/^\s+last check 2025-03-06T03:13Z: loss (?:[1-9]\d*(?:\.\d{1,3})?|0\.0*[1-9]\d{0,3}) vs threshold 5: within, RMSE [\d,]+ sat$/m);
     expect(screen).toContain('approvals      1 waiting (`mlops approvals` prints their links)');
     expect(screen).toContain('running        no execution');
     // no 17-digit numbers anywhere
