@@ -120,7 +120,7 @@ async function servedModel(pipeline: Pipeline, stage: Stage, endpointConfigName:
   if (!endpointConfigName) return null;
   const config = await pipeline.sageMaker.describeEndpointConfig({ EndpointConfigName: endpointConfigName });
   const modelName = config.ProductionVariants?.[0]?.ModelName;
-  const packages = (await pipeline.sageMaker.listModelPackages({ ModelPackageGroupName: pipeline.settings.MODEL_PACKAGE_GROUP, MaxResults: 100 })).ModelPackageSummaryList ?? [];
+  const packages = (await pipeline.sageMaker.listModelPackages({ ModelPackageGroupName: pipeline.settings.MODEL_PACKAGE_GROUP, MaxResults: 100, SortBy: 'CreationTime', SortOrder: 'Descending' })).ModelPackageSummaryList ?? [];
   for (const summary of packages) {
     const p = await pipeline.sageMaker.describeModelPackage({ ModelPackageName: summary.ModelPackageArn! });
     const meta = p.CustomerMetadataProperties ?? {};
