@@ -118,8 +118,13 @@ describe('Command: mlops train (progress)', () => {
     const wasTTY = process.stderr.isTTY;
     process.stderr.isTTY = isTTY;
     const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+    const approvalMails = async () => (await Promise.all((await f.pipeline.mailer.list()).map((m) => f.pipeline.mailer.read(m.file)))).filter((t) => t.includes('/approvals/')).length;
+    const mailsBefore = await approvalMails();
     try {
       await createProgram().parseAsync(['node', 'mlops', 'train', '--home', f.twin.home.dir, '--no-deploy']);
+      // The deployment it started mails its approvers just after: waited for, so its lines land in this test.
+      for (let i = 0; i < 200 && (await approvalMails()) === mailsBefore; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
     } finally {
       err.mockRestore();
       process.stderr.isTTY = wasTTY;
