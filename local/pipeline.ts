@@ -21,6 +21,7 @@ import { LocalTaskTokens } from './executor/task-tokens';
 import { localLambdas } from './lambdas';
 import { LocalNotifications } from './notifications';
 import { LocalSageMaker, type LocalSageMakerOptions } from './sagemaker';
+import type { LocalSageMakerEvent } from './sagemaker/context';
 import { LOCAL_ACCOUNT, LOCAL_REFS, LOCAL_REGION, LOCAL_SERVICE, LOCAL_SETTINGS, LOCAL_STAGE } from './settings';
 import type { Twin } from './twin';
 
@@ -31,6 +32,8 @@ export interface PipelineOptions {
   sageMaker?: Partial<Pick<LocalSageMakerOptions, 'trainer' | 'numBatchesPerEpoch' | 'beforeCall' | 'seed' | 'modelLoader'>>;
   /** Lines the twin prints (notifications, progress); default silent. */
   print?: (line: string) => void;
+  /** Receives training jobs' epochs and status changes (a progress line); when set, epochs are not printed as lines. */
+  trainingProgress?: (event: Extract<LocalSageMakerEvent, { type: 'TrainingJobProgress' | 'TrainingJobStatusChanged' }>) => void;
   now?: () => Date;
   /** The twin's HTTP server (approval links and endpoints); default http://127.0.0.1:8080. */
   baseUrl?: () => string;
@@ -69,7 +72,8 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
     accountId: LOCAL_ACCOUNT,
     ...options.sageMaker,
     onEvent: (event) => {
-      if (event.type === 'TrainingJobProgress') {
+      if (options.trainingProgress && (event.type === 'TrainingJobProgress' || event.type === 'TrainingJobStatusChanged')) options.trainingProgress(event);
+      else if (event.type === 'TrainingJobProgress') {
         options.print?.(`training ${event.name}: epoch ${event.epoch}/${event.epochs}, loss ${event.loss.toFixed(4)} (${event.seconds.toFixed(1)} s)`);
       }
     },

@@ -8,6 +8,7 @@ import { linkIdFrom, whyUnchanged } from '../auto-approve';
 import { readTwinNow } from '../clock';
 import { createPipeline, type Pipeline } from '../pipeline';
 import { openTwin, type Twin } from '../twin';
+import { formatLoss } from './format';
 
 /** Expiry is judged on the twin's clock (the replayed time `mlops up` dated the requests by), not the wall clock. */
 function twinNow(twin: Twin): Date {
@@ -72,16 +73,22 @@ export function registerApprovalCommands(program: Command): void {
     .command('approvals')
     .description('list the approval requests waiting for a decision, with their links')
     .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
-    .action(async (options: { home?: string }) => {
+    .option('--json', 'print one JSON array (exact numbers; id null when the link is not in this outbox)')
+    .action(async (options: { home?: string; json?: boolean }) => {
       const { twin, pipeline, now } = await openOnTwinClock(options.home);
       try {
         const pending = await pendingWithLinks(pipeline, now());
+        if (options.json) {
+          // Never the task token: the id (the link's end) is what a person needs to decide.
+          const json = pending.map(({ request: r, id }) => ({ id: id ?? null, stage: r.stage, modelPackageArn: r.modelPackageArn, executionArn: r.executionArn, evidence: r.evidence, createdAt: r.createdAt, expiresAt: r.expiresAt, sentTo: r.sentTo ?? [] }));
+          return console.log(JSON.stringify(json));
+        }
         if (pending.length === 0) return console.log('no approval is waiting');
         for (const { request, id } of pending) {
           const e = request.evidence;
           console.log(
             `${request.stage.padEnd(10)} ${request.modelPackageArn}\n` +
-              `           mean wQuantileLoss ${e.meanWQuantileLoss.toFixed(4)} (threshold ${e.threshold}, seasonal naive ${e.seasonalNaiveLoss.toFixed(4)}), expires ${request.expiresAt}\n` +
+              `           mean wQuantileLoss ${formatLoss(e.meanWQuantileLoss)} (threshold ${formatLoss(e.threshold)}, seasonal naive ${formatLoss(e.seasonalNaiveLoss)}), expires ${request.expiresAt}\n` +
               `           ${id ? `mlops approve ${id}` : 'link: in the approvers’ mail (not in this outbox)'}`,
           );
         }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExecutionStore } from '../executor/execution-store';
 import { openTwin } from '../twin';
+import { formatDuration } from './format';
 import { checkNumericOption } from './options';
 
 const INTERRUPTED = 'its process has gone (killed or crashed): the next `mlops up` marks it ABORTED';
@@ -11,7 +12,7 @@ export function registerExecutionsCommand(program: Command): void {
     .description('list the state machines’ executions, or show one execution’s event history (by name or ARN)')
     .option('--home <dir>', 'data dir (default $MLOPS_HOME or ./.mlops)')
     .option('--limit <n>', 'how many executions to list (1 to 100000)', '20')
-    .option('--json', 'print JSON')
+    .option('--json', 'print one JSON array (the list) or object (one execution with its history)')
     .action(async (execution: string | undefined, options: { home?: string; limit: string; json?: boolean }) => {
       // Checked before the store is opened: "--limit -5" once listed everything (SQLite's LIMIT -1 is no limit).
       const limit = checkNumericOption('--limit', options.limit);
@@ -28,7 +29,8 @@ export function registerExecutionsCommand(program: Command): void {
           for (const e of list) {
             const output = e.output as { status?: string; reason?: string } | undefined;
             const outcome = interrupted.has(e.executionArn) ? INTERRUPTED : e.status === 'SUCCEEDED' ? (output?.status ?? '') : e.status === 'RUNNING' ? '' : `${e.error}`;
-            console.log(`${e.startDate}  ${(interrupted.has(e.executionArn) ? 'INTERRUPTED' : e.status).padEnd(11)}  ${e.name.padEnd(40)}  ${outcome}`);
+            const took = e.stopDate ? `  (${formatDuration(Date.parse(e.stopDate) - Date.parse(e.startDate))})` : '';
+            console.log(`${e.startDate}  ${(interrupted.has(e.executionArn) ? 'INTERRUPTED' : e.status).padEnd(11)}  ${e.name.padEnd(40)}  ${outcome}${took}`);
           }
           return;
         }

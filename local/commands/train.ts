@@ -3,8 +3,10 @@ import { MINUTE_MS } from '../../src/core/feature-record';
 import type { ExecutionRecord } from '../executor/execution-store';
 import { servingUrl } from '../home';
 import { createPipeline, type Pipeline } from '../pipeline';
+import { trainingProgress } from '../progress';
 import { provision, recoverOrphans } from '../recovery';
 import { openTwin, type Twin } from '../twin';
+import { formatFee, formatLoss } from './format';
 
 /** The twin's "now" when no clock runs: just after the latest minute in the feature store. */
 export function latestAsOf(twin: Twin): Date {
@@ -21,8 +23,8 @@ export function describeTraining(execution: ExecutionRecord): string {
     const e = output.evaluation;
     return (
       `training ${execution.name} registered ${output.modelPackageArn} (PendingManualApproval): ` +
-      `mean wQuantileLoss ${e.meanWQuantileLoss.toFixed(4)} (threshold ${e.threshold}, seasonal naive ${e.seasonalNaiveLoss.toFixed(4)}` +
-      `${e.productionLoss === null ? '' : `, production ${e.productionLoss.toFixed(4)}`}), RMSE ${e.rmse.toFixed(1)}`
+      `mean wQuantileLoss ${formatLoss(e.meanWQuantileLoss)} (threshold ${formatLoss(e.threshold)}, seasonal naive ${formatLoss(e.seasonalNaiveLoss)}` +
+      `${e.productionLoss === null ? '' : `, production ${formatLoss(e.productionLoss)}`}), RMSE ${formatFee(e.rmse)}`
     );
   }
   return `training ${execution.name} ${output.status}: ${output.reason}`;
@@ -49,7 +51,14 @@ export function registerTrainCommand(program: Command): void {
       const twin = openTwin(options.home);
       // Links point where `mlops up` serves this home, whatever port it was given.
       const baseUrl = () => servingUrl(twin.home);
-      const pipeline = await createPipeline(twin, { print: options.json ? undefined : (line) => console.log(line), autoApprove: options.autoApprove, timeScale: 20, baseUrl });
+      const pipeline = await createPipeline(twin, {
+        print: options.json ? undefined : (line) => console.log(line),
+        // On stderr, so stdout keeps the results (and --json its one object): a redrawn line on a terminal.
+        trainingProgress: trainingProgress(process.stderr),
+        autoApprove: options.autoApprove,
+        timeScale: 20,
+        baseUrl,
+      });
       try {
         await provision(twin, pipeline);
         recoverOrphans(pipeline);

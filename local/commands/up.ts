@@ -10,7 +10,7 @@ import { IngestionReplay, describeMinute } from '../ingestion/replay';
 import { recordServingUrl, resolveHomeDir } from '../home';
 import { acquireHomeLock, explainStorageError, type HomeLock } from '../lock';
 import { createPipeline, type Pipeline } from '../pipeline';
-import { createProgress } from '../progress';
+import { createProgress, trainingProgress } from '../progress';
 import { openTwin } from '../twin';
 import { provision, recover } from '../recovery';
 import { everyHour } from '../scheduler';
@@ -79,6 +79,7 @@ async function serve(
     // The local endpoint is ready in milliseconds: polling pauses meant for AWS are shortened with it.
     const pipeline = await createPipeline(twin, {
       print: say,
+      trainingProgress: trainingProgress(process.stderr),
       timeScale: Math.max(speed, 20),
       baseUrl: () => server.url,
       autoApprove: options.autoApprove,

@@ -113,6 +113,11 @@ describe('Command: mlops', () => {
 
       const waiting = await mlops(replaying, 'approvals');
       expect(waiting.stdout).toContain(`mlops approve ${id}`);
+      // status, from the second terminal too: on the replay's clock, with the request and the deployment waiting on it
+      const status = JSON.parse((await mlops(replaying, 'status', '--json')).stdout);
+      expect(status.now).toMatch(/^2025-03-0/);
+      expect(status.pendingApprovals).toEqual([expect.objectContaining({ stage: 'staging', modelPackageArn: expect.stringMatching(/\/1$/) })]);
+      expect(status.runningExecutions).toContainEqual(expect.objectContaining({ stateMachine: 'deployment', interrupted: false }));
       expect(waiting.stdout).toMatch(/^staging\s+arn:aws:sagemaker:local:000000000000:model-package\/btc-fee-deepar-local\/1$/m);
 
       const approved = await mlops(replaying, 'approve', id, '--as', 'officer');
