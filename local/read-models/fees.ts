@@ -41,7 +41,8 @@ export function parseFeeRange(search: URLSearchParams, latestMinute: Date | unde
   if (from >= to) throw new QueryError(query.has('from') ? 'from' : 'to', `"from" (${formatMinute(from)}) must be before "to" (${formatMinute(to)})`);
   const minutes = (to - from) / MINUTE_MS;
   if (minutes > MAX_FEE_RANGE_MINUTES) {
-    throw new QueryError(query.has('from') ? 'from' : 'to', `the range from ${formatMinute(from)} to ${formatMinute(to)} spans ${minutes} minutes: at most ${MAX_FEE_RANGE_MINUTES} (7 days) per request`);
+    const bound = query.has('from') ? 'from' : 'to';
+    throw new QueryError(bound, `"from" ${formatMinute(from)} to "to" ${formatMinute(to)} spans ${minutes} minutes: at most ${MAX_FEE_RANGE_MINUTES} (7 days) per request; move "${bound}" closer`);
   }
   return { from: new Date(from), to: new Date(to) };
 }
