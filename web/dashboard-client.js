@@ -99,7 +99,13 @@
     }
     if (existing) existing.destroy();
     var width = Math.max(280, target.clientWidth || main.clientWidth - 32);
-    var full = { width: width, height: opts.height || 280, scales: { x: { time: true } }, series: opts.series, bands: opts.bands || [], axes: opts.axes || [{}, { size: 60 }] };
+    var full = {
+      width: width, height: opts.height || 280, series: opts.series, bands: opts.bands || [], axes: opts.axes || [{}, { size: 60 }],
+      // One point (a first check) still gets a readable hour around it, not years.
+      scales: { x: { time: true, range: function (u, min, max) { return min === max ? [min - 3600, max + 3600] : [min, max]; } } },
+      // Times on the axes in UTC, as everywhere else on the page.
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); },
+    };
     var holder = el('div', { class: 'chart', 'data-chart': name });
     target.appendChild(holder);
     var u = new uPlot(full, data, holder);
@@ -180,7 +186,7 @@
         } else {
           if (target.querySelector('p.empty')) fill(target);
           var hasSkill = measured.some(function (c) { return skillOf(c) !== null; });
-          var series = [{}, line('loss', BLUE, { width: 2, points: { show: true, size: 4 } }), line('threshold', '#e6550d', { dash: [6, 4], paths: uPlot.paths.stepped({ align: 1 }) }), dots('breach', '#b71c1c')];
+          var series = [{}, line('loss', BLUE, { width: 2, points: { show: true, size: 4 } }), line('threshold', '#e6550d', { dash: [6, 4], paths: uPlot.paths.stepped({ align: 1 }), points: { show: true, size: 5 } }), dots('breach', '#b71c1c')];
           var data = [measured.map(function (c) { return secs(c.at); }), measured.map(function (c) { return c.loss; }), measured.map(function (c) { return c.threshold === undefined ? null : c.threshold; }), measured.map(function (c) { return c.breach ? c.loss : null; })];
           if (hasSkill) { series.push(line('skill vs seasonal naive', '#31a354', { scale: 'skill' })); data.push(measured.map(skillOf)); }
           chart('loss-' + stage, target, { series: series, axes: hasSkill ? [{}, { size: 60 }, { scale: 'skill', side: 1, grid: { show: false } }] : undefined }, data);
@@ -267,15 +273,17 @@
         ['state machine', x.machine],
         ['status', status(x.interrupted ? 'INTERRUPTED' : x.status)],
         ['started', when(x.startDate)],
-        ['duration', x.durationSeconds === undefined ? 'running' : duration(x.durationSeconds)],
+        ['duration (twin clock)', x.durationSeconds === undefined ? 'running' : duration(x.durationSeconds)],
+        ['states ran for (wall clock)', duration(x.statesSeconds)],
         ['outcome', x.outcome || '–'],
       ]));
       var total = Math.max.apply(null, [1e-3].concat(x.states.map(function (s) { return s.durationSeconds || 0; })));
-      fill(section('states', 'States, in the order they ran'), table(['#', 'state', 'status', 'entered', 'duration', '', 'retries', 'error'],
+      fill(section('states', 'States, in the order they ran'), table(['#', 'state', 'status', 'entered after the first', 'duration', '', 'retries', 'error'],
         x.states.map(function (s, i) {
           var bar = el('div', { class: 'bar ' + s.status });
           bar.style.width = Math.max(1, Math.round(((s.durationSeconds || 0) / total) * 100)) + '%';
-          return [i + 1, s.name + (s.index !== undefined ? ' [' + s.index + ']' : ''), status(s.status), when(s.enteredAt), duration(s.durationSeconds), el('div', { class: 'timeline' }, bar), s.retries || '', s.error ? s.error + (s.cause ? ': ' + s.cause : '') : ''];
+          var offset = x.states.length ? (Date.parse(s.enteredAt) - Date.parse(x.states[0].enteredAt)) / 1000 : 0;
+          return [i + 1, s.name + (s.index !== undefined ? ' [' + s.index + ']' : ''), status(s.status), '+' + duration(offset), duration(s.durationSeconds), el('div', { class: 'timeline' }, bar), s.retries || '', s.error ? s.error + (s.cause ? ': ' + s.cause : '') : ''];
         }), 'No state entered yet.', [0, 4, 6]));
       var path = el('ol', { class: 'path' });
       x.definition.forEach(function (d) { path.appendChild(el('li', { class: d.visited ? 'visited' : '', title: d.type, text: d.name })); });

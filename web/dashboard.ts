@@ -45,7 +45,7 @@ export function renderDashboard(page: DashboardPage): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow"><meta name="referrer" content="no-referrer">
 <title>${e(title)}: DeepAR fee pipeline</title>
-<link rel="stylesheet" href="/assets/uPlot.min.css"><link rel="stylesheet" href="/assets/dashboard.css">
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/uPlot.min.css"><link rel="stylesheet" href="/assets/dashboard.css">
 <script src="/assets/uPlot.iife.min.js" defer></script><script src="/assets/dashboard.js" defer></script>
 </head><body>
 <header><strong class="brand">DeepAR fee pipeline</strong><nav>${nav}</nav><span id="updated" class="updated" aria-live="polite"></span></header>

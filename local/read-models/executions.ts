@@ -41,7 +41,13 @@ export interface StateStep {
 export interface ExecutionDetail extends ExecutionSummary {
   input: unknown;
   output?: unknown;
+  /**
+   * The states in order. Their times are the wall clock of the process that ran them (the executor's event
+   * history), while `startDate`/`stopDate` are on the twin's clock (replayed, maybe accelerated).
+   */
   states: StateStep[];
+  /** From the first state entered to the last one left, wall clock. */
+  statesSeconds?: number;
   /** The definition's top-level states, in the file's order, each marked when this run entered it. */
   definition: Array<{ name: string; type: string; visited: boolean }>;
 }
@@ -129,5 +135,7 @@ export function executionDetail(deps: ExecutionsDeps, name: string): ExecutionDe
   } catch {
     // A machine the twin no longer defines: the states run are still shown.
   }
-  return { ...summary, input: record.input, ...(record.output !== undefined ? { output: record.output } : {}), states, definition };
+  const ends = states.map((s) => s.exitedAt).filter((t): t is string => t !== undefined).sort();
+  const statesSeconds = states.length && ends.length ? seconds(states[0].enteredAt, ends[ends.length - 1]) : undefined;
+  return { ...summary, input: record.input, ...(record.output !== undefined ? { output: record.output } : {}), states, ...(statesSeconds !== undefined ? { statesSeconds } : {}), definition };
 }

@@ -6,7 +6,7 @@
 import { ForecastReadModel, type ForecastReadModelDeps } from '../../local/read-models/forecast';
 import type { DeepArForecast } from '../../src/core/evaluation';
 import { formatMinute } from '../../src/core/feature-record';
-import type { StoredFeatureRecord } from '../../src/ports/feature-store';
+import type { StoredFeatureRecord } from '../../src/core/feature-record';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2025-03-12T10:00:00Z');
