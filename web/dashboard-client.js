@@ -133,8 +133,8 @@
   var views = {};
 
   views.live = function () {
-    return Promise.all([api('/api/fees'), api('/api/forecast')]).then(function (r) {
-      var fees = r[0], forecast = r[1];
+    return Promise.all([api('/api/fees'), api('/api/forecast'), api('/api/models')]).then(function (r) {
+      var fees = r[0], forecast = r[1], models = r[2];
       state.data.fees = fees; state.data.forecast = forecast;
       var summary = section('live-summary');
       var last = null;
@@ -155,6 +155,11 @@
         series: [{}, line('fee', '#111'), quiet('10%'), quiet('90%'), quiet('30%'), quiet('70%'), line('median forecast', BLUE, { width: 2 })],
         bands: [{ series: [3, 2], fill: BAND_OUTER }, { series: [5, 4], fill: BAND_INNER }],
       }, [x, feeSeries, q('0.1'), q('0.9'), q('0.3'), q('0.7'), q('0.5')]);
+
+      fill(section('live-endpoints', 'Endpoints'), table(['stage', 'endpoint', 'status', 'model'], ['staging', 'production'].map(function (stage) {
+        var s = models.stages[stage];
+        return [stage, el('code', { text: s.endpoint }), status(s.status || 'not deployed'), s.version ? link('/models/' + s.version, 'version ' + s.version) : '–'];
+      }), ''));
 
       var pastTarget = section('past-chart', 'The forecast of the last 30 minutes, made from the history before them, against what happened');
       if (forecast.past) {

@@ -17,6 +17,17 @@ export interface DashboardPage {
   view: DashboardView;
   /** The model version or execution name the view is about. */
   param?: string;
+  /** Each stage's endpoint and the model version it serves: on the Live page before the first poll. */
+  stages?: Record<string, { endpoint: string; status?: string; version: number | null }>;
+}
+
+/** The endpoints table; the script redraws the same section (`#live-endpoints`) on each poll. */
+function endpointsSection(stages: NonNullable<DashboardPage['stages']>): string {
+  const e = escapeHtml;
+  const rows = Object.entries(stages)
+    .map(([stage, s]) => `<tr><td>${e(stage)}</td><td><code>${e(s.endpoint)}</code></td><td><span class="${e(s.status ?? '')}">${e(s.status ?? 'not deployed')}</span></td><td>${s.version === null ? '–' : `<a href="/models/${e(s.version)}">version ${e(s.version)}</a>`}</td></tr>`)
+    .join('');
+  return `<section id="live-endpoints"><h2>Endpoints</h2><div class="content"><div class="table-wrap"><table><thead><tr><th scope="col">stage</th><th scope="col">endpoint</th><th scope="col">status</th><th scope="col">model</th></tr></thead><tbody>${rows}</tbody></table></div></div></section>`;
 }
 
 const TITLES: Record<DashboardView, string> = {
@@ -53,6 +64,7 @@ export function renderDashboard(page: DashboardPage): string {
 <h1>${e(title)}</h1>
 <noscript><p class="error">This dashboard draws its charts and tables with its own script; the same figures are in the JSON API under /api/.</p></noscript>
 <p class="empty" id="loading">Loading…</p>
+${page.stages ? endpointsSection(page.stages) : ''}
 </main>
 </body></html>
 `;

@@ -39,7 +39,8 @@ async function answer(run: () => Promise<unknown> | unknown): Promise<unknown> {
 
 const isLoopback = (address: string | undefined): boolean => !!address && (address === '::1' || /^(::ffff:)?127\./i.test(address));
 
-export function apiRoutes(twin: Twin, pipeline: Pipeline, options: ApiOptions): Route[] {
+/** The read models' dependencies over one twin and pipeline: built once, shared by the API and the pages. */
+export function readModels(twin: Twin, pipeline: Pipeline) {
   const { settings } = pipeline;
   const endpoints: Record<Stage, string> = { staging: settings.STAGING_ENDPOINT_NAME, production: settings.PRODUCTION_ENDPOINT_NAME };
   const store = new ExecutionStore(twin.home.db);
@@ -71,7 +72,13 @@ export function apiRoutes(twin: Twin, pipeline: Pipeline, options: ApiOptions): 
     prefix: settings.JOB_NAME_PREFIX,
     endpoints,
   };
+  return { forecasts, executions, models };
+}
 
+export type ReadModels = ReturnType<typeof readModels>;
+
+export function apiRoutes(twin: Twin, pipeline: Pipeline, options: ApiOptions, { forecasts, executions, models }: ReadModels = readModels(twin, pipeline)): Route[] {
+  const { settings } = pipeline;
   const get = (pattern: RegExp, params: readonly string[], view: (req: IncomingMessage, match: RegExpExecArray, query: Map<string, string>) => unknown): Route => ({
     method: 'GET',
     pattern,

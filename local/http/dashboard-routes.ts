@@ -13,7 +13,8 @@ import { escapeHtml } from '../../web/plot';
 import { readTwinNow } from '../clock';
 import type { Pipeline } from '../pipeline';
 import type { Twin } from '../twin';
-import { apiRoutes } from './api-routes';
+import { modelsView } from '../read-models/models';
+import { apiRoutes, readModels } from './api-routes';
 import type { Route } from './server';
 
 export interface DashboardOptions {
@@ -36,18 +37,20 @@ function sendHtml(res: ServerResponse, status: number, body: string, csp?: strin
   res.end(body);
 }
 
-const page = (pattern: RegExp, view: DashboardPage['view']): Route => ({
+/** A view's page; `initial` adds what it shows before its script's first poll (and without script). */
+const page = (pattern: RegExp, view: DashboardPage['view'], initial?: () => Promise<Partial<DashboardPage>>): Route => ({
   method: 'GET',
   pattern,
   loopbackOnly: true,
-  handle: (_req, res, match) => sendHtml(res, 200, renderDashboard({ view, ...(match[1] ? { param: match[1] } : {}) }), DASHBOARD_CSP),
+  handle: async (_req, res, match) => sendHtml(res, 200, renderDashboard({ view, ...(match[1] ? { param: match[1] } : {}), ...(initial ? await initial() : {}) }), DASHBOARD_CSP),
 });
 
 export function dashboardRoutes(twin: Twin, pipeline: Pipeline, _baseUrl: () => string, options: DashboardOptions = {}): Route[] {
   const now = options.now ?? (() => readTwinNow(twin.home.dir, () => twin.featureStore.latestMinute()?.getTime()));
   const assets = new Map<string, Buffer>();
+  const models = readModels(twin, pipeline);
   return [
-    page(/^\/$/, 'live'),
+    page(/^\/$/, 'live', async () => ({ stages: (await modelsView(models.models)).stages })),
     {
       method: 'GET',
       pattern: /^\/outbox\/([A-Za-z0-9._-]+\.eml)$/,
@@ -81,6 +84,6 @@ export function dashboardRoutes(twin: Twin, pipeline: Pipeline, _baseUrl: () => 
         res.end(body);
       },
     },
-    ...apiRoutes(twin, pipeline, { now }),
+    ...apiRoutes(twin, pipeline, { now }, models),
   ];
 }
