@@ -9,6 +9,7 @@ import { parameterName } from '../../src/core/run-config';
 import { ParameterNotFoundError } from '../../src/ports/errors';
 import type { DecisionRecord, MonitoringCheck, MonitoringStore } from '../../src/ports/monitoring-store';
 import type { ParameterStore } from '../../src/ports/parameter-store';
+import parameterHistory from '../../test/fixtures/aws/ssm-parameter-history.json';
 
 /** A check as shown: what was stored, and whether it breached its threshold (the policy's own rule). */
 export type CheckView = MonitoringCheck & { breach: boolean };
@@ -20,7 +21,10 @@ export interface MonitoringView {
     /** Where the history comes from. */
     source: 'parameter-store';
     parameter: string;
-    /** Every version, oldest first; `value` is the number when the stored text is one. */
+    /**
+     * The versions Parameter Store keeps (the latest 100: test/fixtures/aws/ssm-parameter-history.json), oldest
+     * first; `value` is the number when the stored text is one. `at` is when the store wrote the version.
+     */
     history: Array<{ version: number; value: number | null; text: string; at: string }>;
   };
 }
@@ -37,7 +41,7 @@ export async function monitoringView(deps: { monitoringStore: MonitoringStore; p
   const parameter = parameterName(deps.parameterPath, 'threshold');
   let history: MonitoringView['threshold']['history'] = [];
   try {
-    history = (await deps.parameterStore.history(parameter)).map((p) => {
+    history = (await deps.parameterStore.history(parameter)).slice(-parameterHistory.retainedVersions).map((p) => {
       const n = Number(p.value);
       return { version: p.version, value: p.value.trim() !== '' && Number.isFinite(n) ? n : null, text: p.value, at: p.lastModified.toISOString() };
     });

@@ -7,6 +7,7 @@ import { approvalRoutes, type ApprovalApiHandler } from '../../local/http/approv
 import { dashboardRoutes } from '../../local/http/dashboard-routes';
 import { createHttpServer, type Route, type RunningHttpServer } from '../../local/http/server';
 import { MAX_FEE_RANGE_MINUTES } from '../../local/read-models/fees';
+import parameterHistory from '../fixtures/aws/ssm-parameter-history.json';
 import { aPipeline, type PipelineFixture } from '../builders/pipeline';
 
 jest.setTimeout(60_000);
@@ -127,5 +128,17 @@ describe('Routes: the dashboard JSON API', () => {
     expect(uplot.text).toContain('uPlot');
     expect((await get('/assets/../package.json')).status).toBe(404);
     expect((await get('/assets/secret.js')).status).toBe(404);
+  });
+
+  it('shows the threshold history as Parameter Store keeps it: each version numbered up by one with its value, the latest 100', async () => {
+    // Prepare: versions 2 to 105 of the threshold
+    for (let v = 2; v <= 105; v++) await f.setParameter('quality/threshold', String(v / 100));
+    // Act
+    const { history } = (await get('/api/monitoring')).body.threshold;
+    // Assess
+    expect(history).toHaveLength(parameterHistory.retainedVersions);
+    expect(history[0]).toMatchObject({ version: 6, value: 0.06 });
+    expect(history.at(-1)).toMatchObject({ version: 105, value: 1.05, text: '1.05' });
+    expect(history.every((h: { version: number }, i: number) => i === 0 || h.version === history[i - 1].version + 1)).toBe(true);
   });
 });
