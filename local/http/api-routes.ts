@@ -8,7 +8,7 @@ import type { Stage } from '../../src/core/monitoring-policy';
 import { LocalEndpointForecaster } from '../adapters/local-endpoint-forecaster';
 import { ExecutionStore } from '../executor/execution-store';
 import type { Pipeline } from '../pipeline';
-import { inboxView } from '../read-models/approvals';
+import { inboxView, type LinkIdsByFile } from '../read-models/approvals';
 import { NotFoundError, QueryError } from '../read-models/errors';
 import { executionDetail, executionsView, type ExecutionsDeps } from '../read-models/executions';
 import { feeSeries, parseFeeRange } from '../read-models/fees';
@@ -79,6 +79,7 @@ export type ReadModels = ReturnType<typeof readModels>;
 
 export function apiRoutes(twin: Twin, pipeline: Pipeline, options: ApiOptions, { forecasts, executions, models }: ReadModels = readModels(twin, pipeline)): Route[] {
   const { settings } = pipeline;
+  const linkIds: LinkIdsByFile = new Map();
   const get = (pattern: RegExp, params: readonly string[], view: (req: IncomingMessage, match: RegExpExecArray, query: Map<string, string>) => unknown): Route => ({
     method: 'GET',
     pattern,
@@ -103,7 +104,7 @@ export function apiRoutes(twin: Twin, pipeline: Pipeline, options: ApiOptions, {
     get(/^\/api\/executions$/, ['limit'], (_req, _match, query) => ({ executions: executionsView(executions, query.has('limit') ? integerParameter('limit', query.get('limit')!, 1, 1000) : 50) })),
     get(/^\/api\/executions\/([^/]+)$/, [], (_req, match) => executionDetail(executions, executionNameOf(match[1]))),
     get(/^\/api\/approvals$/, [], (req) =>
-      inboxView({ approvals: pipeline.approvals, mailer: pipeline.mailer, now: options.now() }, { withLinks: isLoopback(req.socket.remoteAddress) }),
+      inboxView({ approvals: pipeline.approvals, mailer: pipeline.mailer, now: options.now(), linkIds }, { withLinks: isLoopback(req.socket.remoteAddress) }),
     ),
   ];
 }

@@ -29,12 +29,20 @@ export interface InboxView {
 /** Outbox messages shown at most: the newest. */
 export const MAX_OUTBOX = 50;
 
-export async function inboxView(deps: { approvals: Pick<ApprovalStore, 'listPending'>; mailer: Pick<OutboxMailer, 'list' | 'read'>; now: Date }, options: { withLinks: boolean }): Promise<InboxView> {
+/** The link id each outbox file carries (null: none). A mail never changes once written, so a poll reads only new ones. */
+export type LinkIdsByFile = Map<string, string | null>;
+
+export async function inboxView(
+  deps: { approvals: Pick<ApprovalStore, 'listPending'>; mailer: Pick<OutboxMailer, 'list' | 'read'>; now: Date; linkIds?: LinkIdsByFile },
+  options: { withLinks: boolean },
+): Promise<InboxView> {
   const messages = await deps.mailer.list();
   const links = new Map<string, string>();
+  const linkIds = deps.linkIds ?? new Map<string, string | null>();
   if (options.withLinks) {
     for (const message of messages) {
-      const id = linkIdFrom((await deps.mailer.read(message.file)).replace(/=\r?\n/g, ''));
+      if (!linkIds.has(message.file)) linkIds.set(message.file, linkIdFrom((await deps.mailer.read(message.file)).replace(/=\r?\n/g, '')) ?? null);
+      const id = linkIds.get(message.file);
       if (id) links.set(hashApprovalId(id), id);
     }
   }

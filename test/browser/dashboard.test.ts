@@ -180,4 +180,24 @@ describeWithBrowser('Page: the dashboard in a browser', () => {
     expect(await page.locator('#definition li.visited').count()).toBe(new Set(detail.states.map((s: { name: string }) => s.name)).size);
     await page.screenshot({ path: join(SCREENSHOTS, 'execution.png'), fullPage: true });
   });
+
+  it('updates without a reload: a monitoring check made while the page is open appears within a poll', async () => {
+    // Prepare
+    const page = await open('/monitoring');
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    const before = (await pointsOf(page, 'loss-production'))[1];
+    // Act: an hour later on the twin's clock, monitoring checks again
+    const next = new Date(f.asOf.getTime() + 3_600_000);
+    await f.ingestUntil(next);
+    f.clock.set(next);
+    await f.pipeline.startMonitoring(next).done;
+    // Assess
+    await page.waitForFunction(
+      (n) => (globalThis as unknown as PageGlobals).dashboard.charts['loss-production'].data[1].filter((v) => v !== null).length > n,
+      before,
+      { timeout: 20_000 },
+    );
+    expect(navigations).toBe(0);
+  });
 });
