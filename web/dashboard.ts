@@ -1,55 +1,71 @@
 /**
- * The twin's dashboard: one page that says where the pipeline stands (data, executions, models,
- * endpoints, threshold, outbox). Plain HTML, refreshed by the browser every 10 s; nothing here changes state.
+ * The twin's dashboard: one small HTML shell per view (Live, Monitoring, Models, a model, Executions, an
+ * execution, Approvals and outbox). The shell holds no data: the page's script (web/dashboard-client.js)
+ * polls the JSON API (/api/...) every few seconds and draws with uPlot, both served by the twin itself
+ * (nothing from a CDN). Its content security policy allows the twin's own script and styles only.
  */
 import { escapeHtml } from './plot';
 
-export interface DashboardData {
-  now: string;
-  featureStore: { rows: number; minutes: number; first?: string; last?: string; missingMinutes: number };
-  executions: Array<{ name: string; machine: string; status: string; startDate: string; stopDate?: string; outcome: string }>;
-  modelPackages: Array<{ arn: string; version: number; status: string; created: string; loss?: string }>;
-  endpoints: Array<{ name: string; status: string; config: string; url: string }>;
-  parameters: Array<{ name: string; value: string; version: number }>;
-  outbox: Array<{ file: string; date: string; subject: string }>;
-  metrics?: Array<{ at: string; stage: string; loss: number; threshold: number; breach: boolean }>;
+export const DASHBOARD_VIEWS = ['live', 'monitoring', 'models', 'model', 'executions', 'execution', 'outbox'] as const;
+export type DashboardView = (typeof DASHBOARD_VIEWS)[number];
+
+/** Scripts, styles and fetches from the twin itself only; no inline script or style, no framing. */
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export interface DashboardPage {
+  view: DashboardView;
+  /** The model version or execution name the view is about. */
+  param?: string;
+  /** Each stage's endpoint and the model version it serves: on the Live page before the first poll. */
+  stages?: Record<string, { endpoint: string; status?: string; version: number | null }>;
 }
 
-const e = escapeHtml;
-
-function table(headers: string[], rows: string[][], empty: string): string {
-  if (rows.length === 0) return `<p class="empty">${e(empty)}</p>`;
-  return `<table><thead><tr>${headers.map((h) => `<th scope="col">${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+/** The endpoints table; the script redraws the same section (`#live-endpoints`) on each poll. */
+function endpointsSection(stages: NonNullable<DashboardPage['stages']>): string {
+  const e = escapeHtml;
+  const rows = Object.entries(stages)
+    .map(([stage, s]) => `<tr><td>${e(stage)}</td><td><code>${e(s.endpoint)}</code></td><td><span class="${e(s.status ?? '')}">${e(s.status ?? 'not deployed')}</span></td><td>${s.version === null ? '–' : `<a href="/models/${e(s.version)}">version ${e(s.version)}</a>`}</td></tr>`)
+    .join('');
+  return `<section id="live-endpoints"><h2>Endpoints</h2><div class="content"><div class="table-wrap"><table><thead><tr><th scope="col">stage</th><th scope="col">endpoint</th><th scope="col">status</th><th scope="col">model</th></tr></thead><tbody>${rows}</tbody></table></div></div></section>`;
 }
 
-export function renderDashboard(d: DashboardData): string {
-  const fs = d.featureStore;
+const TITLES: Record<DashboardView, string> = {
+  live: 'Live',
+  monitoring: 'Monitoring',
+  models: 'Models',
+  model: 'Model',
+  executions: 'Executions',
+  execution: 'Execution',
+  outbox: 'Approvals and outbox',
+};
+
+const NAV: Array<[string, string, DashboardView[]]> = [
+  ['/', 'Live', ['live']],
+  ['/monitoring', 'Monitoring', ['monitoring']],
+  ['/models', 'Models', ['models', 'model']],
+  ['/executions', 'Executions', ['executions', 'execution']],
+  ['/outbox', 'Approvals', ['outbox']],
+];
+
+export function renderDashboard(page: DashboardPage): string {
+  const e = escapeHtml;
+  const title = `${TITLES[page.view]}${page.param ? ` ${page.param}` : ''}`;
+  const nav = NAV.map(([href, label, views]) => `<a href="${href}"${views.includes(page.view) ? ' aria-current="page"' : ''}>${label}</a>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow"><meta name="referrer" content="no-referrer">
-<meta http-equiv="refresh" content="10"><title>DeepAR fee pipeline: local twin</title>
-<style>
-  body{font-family:system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;color:#1a1a1a}
-  table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #e3e3e3;font-size:.92rem}
-  code{font-size:.85em;word-break:break-all}.empty{color:#666}.SUCCEEDED,.InService,.Approved{color:#1b5e20}.FAILED,.Failed,.Rejected,.ABORTED{color:#b71c1c}
-</style></head><body>
-<h1>DeepAR fee pipeline: local twin</h1>
-<p>Twin clock's data up to <strong>${e(fs.last ?? 'nothing yet')}</strong>; page rendered ${e(d.now)}.</p>
-<h2>Feature store</h2>
-<p>${e(fs.minutes)} minutes (${e(fs.rows)} rows) from ${e(fs.first ?? '–')} to ${e(fs.last ?? '–')}, ${e(fs.missingMinutes)} missing minutes.</p>
-<h2>Executions</h2>
-${table(['started', 'state machine', 'name', 'status', 'outcome'], d.executions.map((x) => [e(x.startDate), e(x.machine), `<code>${e(x.name)}</code>`, `<span class="${e(x.status)}">${e(x.status)}</span>`, e(x.outcome)]), 'No executions yet.')}
-<h2>Model registry</h2>
-${table(['version', 'status', 'mean wQuantileLoss', 'created', 'ARN'], d.modelPackages.map((m) => [e(m.version), `<span class="${e(m.status)}">${e(m.status)}</span>`, e(m.loss ?? '–'), e(m.created), `<code>${e(m.arn)}</code>`]), 'No model registered yet.')}
-<h2>Endpoints</h2>
-${table(['name', 'status', 'config', 'invocations URL'], d.endpoints.map((x) => [e(x.name), `<span class="${e(x.status)}">${e(x.status)}</span>`, `<code>${e(x.config)}</code>`, `<code>${e(x.url)}</code>`]), 'No endpoint deployed yet.')}
-${d.metrics ? `<h2>Monitoring</h2>${table(['checked', 'stage', 'mean wQuantileLoss', 'threshold', 'breach'], d.metrics.map((m) => [e(m.at), e(m.stage), e(m.loss.toFixed(4)), e(m.threshold.toFixed(4)), m.breach ? '<strong class="Failed">yes</strong>' : 'no']), 'No check yet.')}` : ''}
-<h2>Parameters</h2>
-${table(['name', 'value', 'version'], d.parameters.map((p) => [`<code>${e(p.name)}</code>`, `<code>${e(p.value)}</code>`, e(p.version)]), 'No parameters yet.')}
-<h2>Outbox</h2>
-${table(['date', 'subject', 'message'], d.outbox.map((m) => [e(m.date), e(m.subject), `<a href="/outbox/${encodeURIComponent(m.file)}">${e(m.file)}</a>`]), 'No mail sent yet.')}
+<title>${e(title)}: DeepAR fee pipeline</title>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/uPlot.min.css"><link rel="stylesheet" href="/assets/dashboard.css">
+<script src="/assets/uPlot.iife.min.js" defer></script><script src="/assets/dashboard.js" defer></script>
+</head><body>
+<header><strong class="brand">DeepAR fee pipeline</strong><nav>${nav}</nav><span id="updated" class="updated" aria-live="polite"></span></header>
+<main id="view" data-view="${e(page.view)}" data-param="${e(page.param ?? '')}">
+<h1>${e(title)}</h1>
+<noscript><p class="error">This dashboard draws its charts and tables with its own script; the same figures are in the JSON API under /api/.</p></noscript>
+<p class="empty" id="loading">Loading…</p>
+${page.stages ? endpointsSection(page.stages) : ''}
+</main>
 </body></html>
 `;
 }

@@ -1,70 +1,56 @@
 /**
- * The dashboard (GET /) and the outbox's messages (GET /outbox/{file}): read-only views of the twin. Both show
- * approval links, so they answer this machine's clients only, even when the twin listens beyond it.
+ * The dashboard's pages (Live `/`, `/monitoring`, `/models`, `/models/{version}`, `/executions`,
+ * `/executions/{name}`, `/outbox`), their script and styles (`/assets/...`: the page's own and uPlot's, from
+ * the project's node_modules, so the page works offline), the outbox's messages (`/outbox/{file}`) and the
+ * JSON API the pages poll (api-routes.ts). All read-only; all answer this machine's clients only, as the
+ * pages show approval links.
  */
-import { PARAMETER_NAMES, parameterName, type ParameterKey } from '../../src/core/run-config';
-import { renderDashboard, type DashboardData } from '../../web/dashboard';
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { DASHBOARD_CSP, renderDashboard, type DashboardPage } from '../../web/dashboard';
 import { escapeHtml } from '../../web/plot';
+import { readTwinNow } from '../clock';
 import type { Pipeline } from '../pipeline';
 import type { Twin } from '../twin';
-import { invocationsUrl } from './endpoint-routes';
+import { modelsView } from '../read-models/models';
+import { apiRoutes, readModels } from './api-routes';
 import type { Route } from './server';
 
-export async function dashboardData(twin: Twin, pipeline: Pipeline, baseUrl: string, now: Date): Promise<DashboardData> {
-  const fs = twin.featureStore.summary();
-  const executions = pipeline.stepFunctions.executionRecords({ limit: 25 }).map((e) => {
-    const output = (e.output ?? {}) as { status?: string; reason?: string };
-    return {
-      name: e.name,
-      machine: e.stateMachineArn.split(':').pop()!.replace(`${pipeline.settings.JOB_NAME_PREFIX}-`, ''),
-      status: e.status,
-      startDate: e.startDate,
-      stopDate: e.stopDate,
-      outcome: e.status === 'SUCCEEDED' ? [output.status, output.reason].filter(Boolean).join(': ') : (e.error ?? ''),
-    };
-  });
-  const packages = (await pipeline.sageMaker.listModelPackages({ ModelPackageGroupName: pipeline.settings.MODEL_PACKAGE_GROUP, MaxResults: 20, SortBy: 'CreationTime', SortOrder: 'Descending' })).ModelPackageSummaryList ?? [];
-  const modelPackages = await Promise.all(
-    packages.map(async (p) => {
-      const described = await pipeline.sageMaker.describeModelPackage({ ModelPackageName: p.ModelPackageArn! });
-      return {
-        arn: p.ModelPackageArn!,
-        version: p.ModelPackageVersion ?? 0,
-        status: p.ModelApprovalStatus ?? '',
-        created: new Date(p.CreationTime!).toISOString(),
-        loss: described.CustomerMetadataProperties?.meanWQuantileLoss,
-      };
-    }),
-  );
-  const endpoints = ((await pipeline.sageMaker.listEndpoints({})).Endpoints ?? []).map((e) => ({
-    name: e.EndpointName!,
-    status: e.EndpointStatus ?? '',
-    config: '',
-    url: invocationsUrl(baseUrl, e.EndpointName!),
-  }));
-  for (const endpoint of endpoints) endpoint.config = (await pipeline.sageMaker.describeEndpoint({ EndpointName: endpoint.name })).EndpointConfigName ?? '';
-  const parameters = await Promise.all(
-    (Object.keys(PARAMETER_NAMES) as ParameterKey[]).map(async (key) => {
-      const p = await twin.parameterStore.get(parameterName(pipeline.settings.PARAMETER_PATH, key));
-      return { name: PARAMETER_NAMES[key], value: p.value, version: p.version };
-    }),
-  );
-  const outbox = (await pipeline.mailer.list()).slice(0, 20).map((m) => ({ file: m.file, date: m.date, subject: m.subject }));
-  return { now: now.toISOString(), featureStore: fs, executions, modelPackages, endpoints, parameters, outbox };
+export interface DashboardOptions {
+  /** The twin's clock; default: the one `mlops up` records for the home. */
+  now?: () => Date;
 }
 
-export function dashboardRoutes(twin: Twin, pipeline: Pipeline, baseUrl: () => string): Route[] {
-  const html = (res: import('node:http').ServerResponse, status: number, body: string) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(body);
-  };
+const WEB_DIR = join(__dirname, '..', '..', 'web');
+
+/** The static files the pages load, by their path under /assets/: where each is, and its type. */
+const ASSETS: Record<string, { file: () => string; type: string }> = {
+  'uPlot.iife.min.js': { file: () => require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+  'uPlot.min.css': { file: () => require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
+  'dashboard.js': { file: () => join(WEB_DIR, 'dashboard-client.js'), type: 'text/javascript; charset=utf-8' },
+  'dashboard.css': { file: () => join(WEB_DIR, 'dashboard.css'), type: 'text/css; charset=utf-8' },
+};
+
+function sendHtml(res: ServerResponse, status: number, body: string, csp?: string): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...(csp ? { 'content-security-policy': csp } : {}) });
+  res.end(body);
+}
+
+/** A view's page; `initial` adds what it shows before its script's first poll (and without script). */
+const page = (pattern: RegExp, view: DashboardPage['view'], initial?: () => Promise<Partial<DashboardPage>>): Route => ({
+  method: 'GET',
+  pattern,
+  loopbackOnly: true,
+  handle: async (_req, res, match) => sendHtml(res, 200, renderDashboard({ view, ...(match[1] ? { param: match[1] } : {}), ...(initial ? await initial() : {}) }), DASHBOARD_CSP),
+});
+
+export function dashboardRoutes(twin: Twin, pipeline: Pipeline, _baseUrl: () => string, options: DashboardOptions = {}): Route[] {
+  const now = options.now ?? (() => readTwinNow(twin.home.dir, () => twin.featureStore.latestMinute()?.getTime()));
+  const assets = new Map<string, Buffer>();
+  const models = readModels(twin, pipeline);
   return [
-    {
-      method: 'GET',
-      pattern: /^\/$/,
-      loopbackOnly: true,
-      handle: async (_req, res) => html(res, 200, renderDashboard(await dashboardData(twin, pipeline, baseUrl(), new Date()))),
-    },
+    page(/^\/$/, 'live', async () => ({ stages: (await modelsView(models.models)).stages })),
     {
       method: 'GET',
       pattern: /^\/outbox\/([A-Za-z0-9._-]+\.eml)$/,
@@ -74,10 +60,30 @@ export function dashboardRoutes(twin: Twin, pipeline: Pipeline, baseUrl: () => s
         try {
           message = await pipeline.mailer.read(match[1]);
         } catch {
-          return html(res, 404, '<!doctype html><title>Not found</title><p>No such message in the outbox.</p>');
+          return sendHtml(res, 404, '<!doctype html><title>Not found</title><p>No such message in the outbox.</p>');
         }
-        html(res, 200, `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex, nofollow"><title>${escapeHtml(match[1])}</title></head><body><p><a href="/">Dashboard</a></p><pre style="white-space:pre-wrap">${escapeHtml(message)}</pre></body></html>`);
+        sendHtml(res, 200, `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex, nofollow"><title>${escapeHtml(match[1])}</title></head><body><p><a href="/outbox">Approvals and outbox</a></p><pre style="white-space:pre-wrap">${escapeHtml(message)}</pre></body></html>`);
       },
     },
+    page(/^\/monitoring$/, 'monitoring'),
+    page(/^\/models$/, 'models'),
+    page(/^\/models\/([1-9]\d{0,8})$/, 'model'),
+    page(/^\/executions$/, 'executions'),
+    page(/^\/executions\/([A-Za-z0-9_-]{1,80})$/, 'execution'),
+    page(/^\/outbox$/, 'outbox'),
+    {
+      method: 'GET',
+      pattern: /^\/assets\/([A-Za-z0-9.-]+)$/,
+      loopbackOnly: true,
+      handle: (_req, res, match) => {
+        const asset = Object.hasOwn(ASSETS, match[1]) ? ASSETS[match[1]] : undefined;
+        if (!asset) return sendHtml(res, 404, '<!doctype html><title>Not found</title><p>No such asset.</p>');
+        let body = assets.get(match[1]);
+        if (!body) assets.set(match[1], (body = readFileSync(asset.file())));
+        res.writeHead(200, { 'content-type': asset.type, 'content-length': body.length, 'cache-control': 'no-cache' });
+        res.end(body);
+      },
+    },
+    ...apiRoutes(twin, pipeline, { now }, models),
   ];
 }
