@@ -16,6 +16,7 @@ import { ForecastReadModel } from '../read-models/forecast';
 import { modelLineage, modelsView, type ModelsDeps } from '../read-models/models';
 import { monitoringView } from '../read-models/monitoring';
 import { checkedQuery, integerParameter } from '../read-models/query';
+import { statusSummary } from '../read-models/status';
 import type { Twin } from '../twin';
 import { HttpError, sendJson, type Route } from './server';
 
@@ -97,6 +98,8 @@ export function apiRoutes(twin: Twin, pipeline: Pipeline, options: ApiOptions, {
       loopbackOnly: true,
       handle: async (req, res) => sendJson(res, 200, await answer(async () => feeSeries(twin.featureStore, parseFeeRange(queryOf(req), twin.featureStore.latestMinute())))),
     },
+    // The same summary `mlops status --json` prints.
+    get(/^\/api\/status$/, [], () => statusSummary(twin, pipeline, options.now())),
     get(/^\/api\/forecast$/, [], () => forecasts.production()),
     get(/^\/api\/monitoring$/, [], () => monitoringView({ monitoringStore: pipeline.monitoringStore, parameterStore: twin.parameterStore, parameterPath: settings.PARAMETER_PATH })),
     get(/^\/api\/models$/, [], () => modelsView(models)),

@@ -97,6 +97,19 @@ describe('Routes: the dashboard JSON API', () => {
     expect(body.detail).toMatch(/production has no model/);
   });
 
+  it('answers /api/status with the summary `mlops status --json` prints: the data range, the stages, nothing pending', async () => {
+    // Act
+    const { status, body } = await get('/api/status');
+    // Assess
+    expect(status).toBe(200);
+    const summary = f.twin.featureStore.summary();
+    expect(body.featureStore).toMatchObject({ rows: summary.rows, first: summary.first, last: summary.last });
+    expect(summary.rows).toBeGreaterThan(0);
+    expect(Object.keys(body.stages).sort()).toEqual(['production', 'staging']);
+    expect(body.pendingApprovals).toEqual([]);
+    expect(body.runningExecutions).toEqual([]);
+  });
+
   it('answers monitoring, models, executions and approvals in the shapes the pages read', async () => {
     const monitoring = (await get('/api/monitoring')).body;
     expect(monitoring.stages).toEqual({ staging: [], production: [] });
