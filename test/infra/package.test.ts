@@ -10,6 +10,7 @@ import aslValidator from 'asl-validator';
 import placeholderArns from '../fixtures/aws/placeholder-arns.json';
 import missingDataAlarm from '../fixtures/aws/cloudwatch-missing-data-alarm.json';
 import rateExpressions from '../fixtures/aws/eventbridge-rate-expression.json';
+import asyncInvocation from '../fixtures/aws/lambda-async-invocation.json';
 import { FEATURE_GROUP } from '../../src/core/feature-record';
 import { DEFAULT_PARAMETERS } from '../../src/core/run-config';
 import { defaultParametersHash } from '../../src/core/seed-parameters';
@@ -496,7 +497,9 @@ describe('Stack: the live fee producer (issue 12)', () => {
   it('runs one poll at a time, and never re-runs a failed one (the next scheduled poll is the retry)', () => {
     expect(producer().ReservedConcurrentExecutions).toBe(1);
     const [[, invokeConfig]] = ofType('AWS::Lambda::EventInvokeConfig');
-    expect(invokeConfig.Properties).toMatchObject({ FunctionName: { Ref: 'PollFeeSourceLambdaFunction' }, MaximumRetryAttempts: 0 });
+    // Lambda's defaults (two re-runs, a throttled event queued up to 6 hours) would poll late and in bursts.
+    expect(invokeConfig.Properties).toMatchObject({ FunctionName: { Ref: 'PollFeeSourceLambdaFunction' }, MaximumRetryAttempts: asyncInvocation.settings.maximumRetryAttempts.min });
+    expect(invokeConfig.Properties.MaximumEventAgeInSeconds).toBe(asyncInvocation.settings.maximumEventAgeInSeconds.min);
     expect(producer().Timeout).toBeLessThan(60);
   });
 
