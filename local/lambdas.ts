@@ -90,6 +90,7 @@ export function twinLogger(serviceName: string): Logger {
 /** Functions only the cloud runs, each with what the twin does instead. */
 const CLOUD_ONLY: Record<string, string> = {
   'functions/seed-parameters': 'a CloudFormation custom resource; the twin seeds its parameters with the same seedDefaultParameters at start',
+  'functions/poll-fee-source': 'scheduled by EventBridge, not a state machine Task; `mlops up --live` builds the same handler (local/ingestion/live-feed.ts)',
 };
 
 const LOCAL_CONTEXT = { functionName: 'local', awsRequestId: 'local', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;

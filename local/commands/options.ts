@@ -39,7 +39,7 @@ export const NUMERIC_OPTIONS: Readonly<Record<string, NumericOption>> = {
 };
 
 /** Options that take text (paths, names, times), checked where they are used. */
-export const TEXT_OPTIONS: readonly string[] = ['--home', '--history', '--host', '--as-of', '--as', '--csv', '--time-column', '--target-column', '--freq'];
+export const TEXT_OPTIONS: readonly string[] = ['--home', '--history', '--host', '--as-of', '--as', '--csv', '--time-column', '--target-column', '--freq', '--feed-url'];
 
 const DECIMAL_INTEGER = /^\d+$/;
 const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

@@ -7,6 +7,7 @@ import { endpointRoutes, invocationsUrl } from '../http/endpoint-routes';
 import { createHttpServer, type Route } from '../http/server';
 import { loadMempoolHistory, SHIPPED_HISTORY } from '../ingestion/mempool-history';
 import { IngestionReplay, describeMinute } from '../ingestion/replay';
+import { DEFAULT_FEED_URL, runLiveFeed } from '../ingestion/live-feed';
 import { recordServingUrl, resolveHomeDir } from '../home';
 import { acquireHomeLock, explainStorageError, type HomeLock } from '../lock';
 import { createPipeline, type Pipeline } from '../pipeline';
@@ -25,6 +26,28 @@ export interface UpOptions {
   autoApprove?: boolean;
   host: string;
   port: string;
+  /** Ingest from the live source (at real time) instead of replaying the shipped history. */
+  live?: boolean;
+  feedUrl?: string;
+}
+
+/** `--live` and `--feed-url` with the options they cannot go with, refused before anything is opened. */
+export function liveOptionsProblem(options: Pick<UpOptions, 'live' | 'feedUrl' | 'speed' | 'once'> & { historyGiven?: boolean }): string | undefined {
+  if (options.feedUrl !== undefined && !options.live) return '--feed-url needs --live (without it, up replays the shipped history)';
+  if (!options.live) return undefined;
+  if (Number(options.speed) !== 1) return `--live ingests at real time: --speed must be 1, not ${JSON.stringify(options.speed)}`;
+  if (options.once) return '--once runs the lifecycle on the shipped history; --live has no history to start from';
+  if (options.historyGiven) return '--history is the replay’s; --live reads the feed instead';
+  if (options.feedUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(options.feedUrl);
+    } catch {
+      return `--feed-url must be an http(s) URL, not ${JSON.stringify(options.feedUrl)}`;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return `--feed-url must be an http(s) URL, not ${JSON.stringify(options.feedUrl)}`;
+  }
+  return undefined;
 }
 
 function positiveNumber(value: string, flag: string): number {
@@ -36,6 +59,8 @@ function positiveNumber(value: string, flag: string): number {
 const say = (line: string) => console.log(`mlops: ${line}`);
 
 export async function up(options: UpOptions, signal: AbortSignal): Promise<void> {
+  const liveProblem = liveOptionsProblem({ ...options, historyGiven: options.history !== SHIPPED_HISTORY });
+  if (liveProblem) throw new Error(liveProblem);
   const speed = positiveNumber(options.speed, '--speed');
   const backfillDays = positiveNumber(options.backfillDays, '--backfill-days');
   const port = Number(options.port);
@@ -60,13 +85,15 @@ async function serve(
 ): Promise<void> {
   const twin = openTwin(homeDir);
   try {
-    const replay = new IngestionReplay(twin.featureStore, loadMempoolHistory(options.history));
+    // Live: no replay, the clock is the wall clock, the feed writes from now on.
+    const replay = options.live ? undefined : new IngestionReplay(twin.featureStore, loadMempoolHistory(options.history));
     say(`data dir ${twin.home.dir}`);
-    const clockStart = replay.startTime(backfillDays);
+    const clockStart = replay ? replay.startTime(backfillDays) : Date.now();
     const progress = createProgress('backfill');
-    const written = await replay.backfill(clockStart, (p) => progress.update(p.written, p.total ?? 0, describeMinute(p.minute)));
+    const written = replay ? await replay.backfill(clockStart, (p) => progress.update(p.written, p.total ?? 0, describeMinute(p.minute))) : 0;
     const summary = twin.featureStore.summary();
-    say(`feature store holds ${summary.minutes} minutes, ${summary.first} .. ${summary.last}` + (written ? ` (${written} backfilled now)` : ' (nothing to backfill)'));
+    const held = summary.minutes ? `feature store holds ${summary.minutes} minutes, ${summary.first} .. ${summary.last}` : 'feature store is empty';
+    say(held + (replay ? (written ? ` (${written} backfilled now)` : ' (nothing to backfill)') : ' (live: nothing replayed)'));
 
     const routes: Route[] = [];
     const server = await createHttpServer({ routes, host: options.host, port });
@@ -98,7 +125,8 @@ async function serve(
       const { training } = await trainWhenNoModelYet(pipeline, new Date(clockStart));
       if (!options.once) {
         const monitoring = everyHour(clock, signal, async (at) => void (await monitor(pipeline, at)), (error) => say(`monitoring failed to start: ${(error as Error).message}`));
-        await goLive(replay, clock, signal);
+        if (replay) await goLive(replay, clock, signal);
+        else await runLiveFeed({ twin, clock, notifier: pipeline.mailer, url: options.feedUrl ?? DEFAULT_FEED_URL, print: say }, signal);
         await monitoring;
       }
       if (signal.aborted) {
@@ -200,6 +228,8 @@ export function registerUpCommand(program: Command): void {
     .option('--auto-approve', 'approve every request as it is mailed (for demos and CI)')
     .option('--host <host>', 'address the dashboard, approval pages and endpoints listen on', '127.0.0.1')
     .option('--port <port>', 'port of the twin’s HTTP server (0: any free port)', process.env.MLOPS_PORT ?? '8080')
+    .option('--live', 'ingest the real mempool once a minute at real time instead of replaying the shipped history (needs the network)')
+    .option('--feed-url <url>', `the live source, with --live (default ${DEFAULT_FEED_URL})`)
     .action(async (options: UpOptions) => {
       const controller = new AbortController();
       const stop = () => controller.abort(new Error('interrupted'));

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import placeholderArns from '../fixtures/aws/placeholder-arns.json';
+import missingDataAlarm from '../fixtures/aws/cloudwatch-missing-data-alarm.json';
+import rateExpressions from '../fixtures/aws/eventbridge-rate-expression.json';
+import asyncInvocation from '../fixtures/aws/lambda-async-invocation.json';
 import { FEATURE_GROUP } from '../../src/core/feature-record';
 import { DEFAULT_PARAMETERS } from '../../src/core/run-config';
 import { defaultParametersHash } from '../../src/core/seed-parameters';
@@ -23,17 +26,17 @@ let template: {
 };
 
 /** `sls package` offline (no credentials, no network) into a new directory. */
-function packageInto(dir: string): typeof template {
+function packageInto(dir: string, extraArgs: string[] = []): typeof template {
   const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-offline', SLS_TELEMETRY_DISABLED: '1' };
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'test', '--package', dir], { cwd: ROOT, env, stdio: 'pipe' });
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'test', '--package', dir, ...extraArgs], { cwd: ROOT, env, stdio: 'pipe' });
   return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
 }
 
 /** A second packaging, as the next `sls deploy` would do. */
-function packageTemplate(): typeof template {
+function packageTemplate(extraArgs: string[] = []): typeof template {
   const dir = mkdtempSync(join(tmpdir(), 'sls-package-again-'));
   try {
-    return packageInto(dir);
+    return packageInto(dir, extraArgs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -81,17 +84,18 @@ describe('Stack: sls package', () => {
       'AWS::ApiGatewayV2::Integration': 1,
       'AWS::ApiGatewayV2::Route': 2,
       'AWS::ApiGatewayV2::Stage': 1,
-      'AWS::CloudWatch::Alarm': 9, // two per state machine, production's loss over its threshold
+      'AWS::CloudWatch::Alarm': 10, // two per state machine, production's loss over its threshold, fee minutes missing
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 2,
-      'AWS::Events::Rule': 2, // monitoring's hourly run, the approval decisions' redelivery sweep
-      'AWS::IAM::Role': 18, // one per function, one per state machine, SageMaker's jobs
+      'AWS::Events::Rule': 3, // monitoring's hourly run, the approval decisions' redelivery sweep, the fee producer's poll
+      'AWS::IAM::Role': 19, // one per function, one per state machine, SageMaker's jobs
       'AWS::KMS::Alias': 1,
       'AWS::KMS::Key': 1,
-      'AWS::Lambda::Function': 12,
-      'AWS::Lambda::Permission': 2, // the HTTP API's and the sweep's schedule
-      'AWS::Lambda::Version': 12,
-      'AWS::Logs::LogGroup': 16, // one per function, one per state machine
+      'AWS::Lambda::EventInvokeConfig': 1, // the fee producer: no asynchronous retries
+      'AWS::Lambda::Function': 13,
+      'AWS::Lambda::Permission': 3, // the HTTP API's, the sweep's and the producer's schedules
+      'AWS::Lambda::Version': 13,
+      'AWS::Logs::LogGroup': 17, // one per function, one per state machine
       'AWS::S3::Bucket': 2,
       'AWS::S3::BucketPolicy': 2,
       'AWS::SNS::Subscription': 2, // the approvers on each topic
@@ -197,9 +201,10 @@ describe('Stack: state machine definitions', () => {
 });
 
 describe('Stack: schedules', () => {
-  it('runs the monitoring state machine every hour, and the sweep of undelivered approval decisions every 5 minutes', () => {
+  it('runs the monitoring state machine every hour, the sweep of undelivered approval decisions every 5 minutes, the fee producer every minute', () => {
     const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(rules.map(([, r]) => ({ schedule: r.Properties.ScheduleExpression, target: r.Properties.Targets[0].Arn, state: r.Properties.State }))).toEqual([
+      { schedule: 'rate(1 minute)', target: { 'Fn::GetAtt': ['PollFeeSourceLambdaFunction', 'Arn'] }, state: 'ENABLED' },
       { schedule: 'rate(5 minutes)', target: { 'Fn::GetAtt': ['RedeliverDecisionsLambdaFunction', 'Arn'] }, state: 'ENABLED' },
       { schedule: 'rate(1 hour)', target: { Ref: 'MonitoringStateMachine' }, state: 'ENABLED' },
     ]);
@@ -428,6 +433,7 @@ describe('Stack: functions', () => {
   /** What each handler reads from its environment (functions/*.ts, production `handler`). */
   const READS: Record<string, string[]> = {
     ingestRecords: ['FEATURE_GROUP_NAME'],
+    pollFeeSource: ['FEATURE_GROUP_NAME', 'PARAMETER_PATH', 'FEE_SOURCE_URL', 'NOTIFICATIONS_TOPIC_ARN', 'POWERTOOLS_METRICS_NAMESPACE'],
     loadRunConfig: ['ARTIFACTS_BUCKET', 'PARAMETER_PATH', 'SAGEMAKER_ROLE_ARN', 'DEEPAR_IMAGE_URI', 'MODEL_PACKAGE_GROUP', 'JOB_NAME_PREFIX', 'PRODUCTION_ENDPOINT_NAME', 'STAGING_ENDPOINT_NAME'],
     extractSeries: ['FEATURE_GROUP_NAME'],
     evaluateForecast: [],
@@ -476,6 +482,71 @@ describe('Stack: functions', () => {
     ]);
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAtEpoch', Enabled: true });
   });
+});
+
+describe('Stack: the live fee producer (issue 12)', () => {
+  const producer = () => template.Resources.PollFeeSourceLambdaFunction.Properties;
+
+  it('polls the public mempool source on a schedule, both taken from configuration', () => {
+    const [, rule] = ofType('AWS::Events::Rule').find(([, r]) => text(r.Properties.Targets).includes('PollFeeSourceLambdaFunction'))!;
+    expect(rateExpressions.valid).toContain(rule.Properties.ScheduleExpression);
+    expect(producer().Environment.Variables.FEE_SOURCE_URL).toBe('https://mempool.space/api/mempool');
+    expect(producer().Environment.Variables.NOTIFICATIONS_TOPIC_ARN).toEqual({ Ref: 'NotificationsTopic' });
+  });
+
+  it('runs one poll at a time, and never re-runs a failed one (the next scheduled poll is the retry)', () => {
+    expect(producer().ReservedConcurrentExecutions).toBe(1);
+    const [[, invokeConfig]] = ofType('AWS::Lambda::EventInvokeConfig');
+    // Lambda's defaults (two re-runs, a throttled event queued up to 6 hours) would poll late and in bursts.
+    expect(invokeConfig.Properties).toMatchObject({ FunctionName: { Ref: 'PollFeeSourceLambdaFunction' }, MaximumRetryAttempts: asyncInvocation.settings.maximumRetryAttempts.min });
+    expect(invokeConfig.Properties.MaximumEventAgeInSeconds).toBe(asyncInvocation.settings.maximumEventAgeInSeconds.min);
+    expect(producer().Timeout).toBeLessThan(60);
+  });
+
+  it('may put records into the one feature group, its outage state and the notifications topic: nothing else', () => {
+    expect(producer().Role).toEqual({ 'Fn::GetAtt': ['PollFeeSourceRole', 'Arn'] });
+    expect(statementsOf('PollFeeSourceRole')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sagemaker:PutRecord',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:feature-group/btc-fee-deepar-test-tx-fees-1min' },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter', 'ssm:PutParameter'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/btc-fee-deepar/test/producer/outage' },
+      },
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'NotificationsTopic' } },
+    ]);
+  });
+
+  it('alarms on minutes missing in the last hour, counting a minute with no data at all as missing', () => {
+    const alarm = template.Resources.FeeMinutesMissingAlarm.Properties;
+    const rule = missingDataAlarm.alarm;
+    expect(missingDataAlarm.treatMissingData.validValues).toContain(alarm.TreatMissingData);
+    expect(alarm).toMatchObject({
+      Namespace: 'BtcFeeDeepAR',
+      MetricName: 'MinutesIngested',
+      Dimensions: [{ Name: 'Producer', Value: 'fee-source' }],
+      Statistic: rule.statistic,
+      Period: rule.periodSeconds,
+      EvaluationPeriods: rule.evaluationPeriods,
+      ComparisonOperator: rule.comparison,
+      Threshold: rule.threshold,
+      TreatMissingData: rule.treatMissingData,
+      AlarmActions: [{ Ref: 'NotificationsTopic' }],
+    });
+    // N periods of a minute are the last hour; M of them missing is the alarm.
+    expect(alarm.Period * alarm.EvaluationPeriods).toBe(3600);
+    expect(alarm.DatapointsToAlarm).toBeGreaterThan(1);
+    expect(alarm.DatapointsToAlarm).toBeLessThan(alarm.EvaluationPeriods);
+  });
+
+  it('takes another source and schedule at deploy time, without a code change', () => {
+    const other = packageTemplate(['--param=feeSourceUrl=https://mempool.example/api/mempool', '--param=feeSourceRate=rate(2 minutes)']);
+    expect(other.Resources.PollFeeSourceLambdaFunction.Properties.Environment.Variables.FEE_SOURCE_URL).toBe('https://mempool.example/api/mempool');
+    expect(other.Resources.PollFeeSourceEventsRuleSchedule1.Properties.ScheduleExpression).toBe('rate(2 minutes)');
+  }, 120_000);
 });
 
 describe('Stack: monitoring and notifications', () => {
