@@ -70,26 +70,38 @@ describe('State machine: training, the paired gate on many windows', () => {
     expect(output.evaluation.meanWQuantileLoss).toBeLessThan(output.evaluation.productionLoss);
     expect(output.evaluation.gateReason).toMatch(/better than production \(paired rule/);
     expect(await packages(f)).toHaveLength(2);
+    const model = (await f.pipeline.sageMaker.call('describeModelPackage', { ModelPackageName: output.modelPackageArn })) as Record<string, any>;
+    expect(model.CustomerMetadataProperties).toMatchObject({ evaluationWindows: '8' });
   });
 
-  it.each([
-    ['evaluation/windows', '-1', 'LoadRunConfig', /evaluation\/windows is "-1", expected a whole number of windows/],
-    ['evaluation/windows', '2.5', 'LoadRunConfig', /evaluation\/windows is "2.5", expected a whole number of windows/],
-    ['evaluation/windows', '0', 'LoadRunConfig', /evaluation\/windows is "0", expected a whole number of windows/],
-    ['evaluation/windows', '48', 'ExtractSeries', /evaluation\/windows is 48: 48 windows of 30 points leave 0 valid points of 1440 for training/],
-    ['evaluation/min-improvement', 'much', 'LoadRunConfig', /evaluation\/min-improvement is "much", expected a relative improvement in \[0, 1\)/],
-  ])('BadParameter: %s = %s fails the run at %s, naming the parameter, and trains nothing', async (name, value, failingState, message) => {
-    f = await aPipeline();
-    await f.setParameter(name, value);
+  describe('bad evaluation parameters (one twin for all cases: each run fails before anything is trained)', () => {
+    let shared: PipelineFixture;
+    beforeAll(async () => {
+      shared = await aPipeline();
+    });
+    afterAll(async () => shared?.dispose());
 
-    const { executionArn, done } = f.pipeline.startTraining({ asOf: f.asOf });
-    const execution = await done;
+    it.each([
+      ['evaluation/windows', '-1', 'LoadRunConfig', /evaluation\/windows is "-1", expected a whole number of windows/],
+      ['evaluation/windows', '2.5', 'LoadRunConfig', /evaluation\/windows is "2.5", expected a whole number of windows/],
+      ['evaluation/windows', '0', 'LoadRunConfig', /evaluation\/windows is "0", expected a whole number of windows/],
+      ['evaluation/windows', '48', 'ExtractSeries', /evaluation\/windows is 48: 48 windows of 30 points leave 0 valid points of 1440 for training/],
+      ['evaluation/min-improvement', 'much', 'LoadRunConfig', /evaluation\/min-improvement is "much", expected a relative improvement in \[0, 1\)/],
+    ])('BadParameter: %s = %s fails the run at %s, naming the parameter, and trains nothing', async (name, value, failingState, message) => {
+      await shared.setParameter('evaluation/windows', '4');
+      await shared.setParameter(name, value);
 
-    expect(execution.status).toBe('FAILED');
-    expect(JSON.parse(execution.cause!).errorMessage).toMatch(message);
-    const visited = statesVisited(f.pipeline.stepFunctions.history(executionArn));
-    expect(visited.slice(-3)).toEqual([failingState, 'NotifyTrainingFailed', 'FailTraining']);
-    expect(visited).not.toContain('TrainModel');
-    expect(await packages(f)).toEqual([]);
+      const { executionArn, done } = shared.pipeline.startTraining({ asOf: shared.asOf });
+      const execution = await done;
+
+      expect(execution.status).toBe('FAILED');
+      expect(JSON.parse(execution.cause!).errorMessage).toMatch(message);
+      const visited = statesVisited(shared.pipeline.stepFunctions.history(executionArn));
+      expect(visited.slice(-3)).toEqual([failingState, 'NotifyTrainingFailed', 'FailTraining']);
+      expect(visited).not.toContain('TrainModel');
+      expect(await packages(shared)).toEqual([]);
+      await shared.setParameter(name, name === 'evaluation/windows' ? '4' : '0.01');
+    });
   });
+});
 });
