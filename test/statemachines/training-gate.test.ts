@@ -72,6 +72,9 @@ describe('State machine: training, the paired gate on many windows', () => {
     expect(await packages(f)).toHaveLength(2);
     const model = (await f.pipeline.sageMaker.call('describeModelPackage', { ModelPackageName: output.modelPackageArn })) as Record<string, any>;
     expect(model.CustomerMetadataProperties).toMatchObject({ evaluationWindows: '8' });
+    // Its deployment runs to the end before the twin closes (approved automatically, as the first).
+    const deployment = await f.pipeline.stepFunctions.waitForExecution(output.deploymentExecutionArn);
+    expect(deployment.output).toMatchObject({ status: 'deployed' });
   });
 
   describe('bad evaluation parameters (one twin for all cases: each run fails before anything is trained)', () => {
