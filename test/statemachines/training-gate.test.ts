@@ -107,4 +107,3 @@ describe('State machine: training, the paired gate on many windows', () => {
     });
   });
 });
-});
