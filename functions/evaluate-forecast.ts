@@ -1,6 +1,7 @@
-/** EvaluateForecast: the candidate scored beside seasonal naive and the serving models (src/use-cases/evaluate-candidate). */
+/** EvaluateForecast: the candidate scored on many windows beside seasonal naive and the serving models, and the gate's verdict (src/use-cases/evaluate-candidate). */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import { DEFAULT_PARAMETERS } from '../src/core/run-config';
 import { S3ObjectStore } from '../src/adapters/aws/s3-object-store';
 import { SageMakerEndpointForecaster } from '../src/adapters/aws/sagemaker-endpoint-forecaster';
 import type { EndpointForecaster } from '../src/ports/endpoint-forecaster';
@@ -15,6 +16,7 @@ const EvaluateEvent = z.object({
   forecastUri: z.string().startsWith('s3://'),
   reportUri: z.string().startsWith('s3://'),
   threshold: z.number().positive(),
+  minImprovement: z.number().min(0).lt(1).default(Number(DEFAULT_PARAMETERS.minImprovement)),
   productionEndpoint: z.string().min(1).nullable(),
   stagingEndpoint: z.string().min(1).nullable().default(null),
 });

@@ -14,6 +14,7 @@ const ExtractEvent = z.object({
   windowDays: z.number().positive(),
   predictionLength: z.number().int().positive(),
   minValidPoints: z.number().int().positive(),
+  evaluationWindows: z.number().int().positive().optional(),
   dataPrefix: z.string().startsWith('s3://'),
 });
 

@@ -127,6 +127,35 @@ ${svg}
 </figure>`;
 }
 
+/** The candidate against production and seasonal naive on each evaluation window, and the gate's verdict. */
+function windowsSection(report: EvaluationReport | null): string {
+  if (!report || !Array.isArray(report.windows) || report.windows.length === 0) return '';
+  const c = report.comparison;
+  const statistic = c
+    ? `Mean improvement over production ${num(c.meanImprovement)} (${num(c.relativeImprovement * 100)}%), ${num(c.tStatistic)} standard errors over ${c.windows} windows; ${escapeHtml(c.rule)}.`
+    : 'No production model to compare with: the threshold alone decides.';
+  const verdict = report.verdict
+    ? `<p class="status ${report.verdict.register ? 'approved' : 'rejected'}" id="gate-verdict">${report.verdict.register ? 'Registered' : 'Not registered'}: ${escapeHtml(report.verdict.reason)}</p>`
+    : '';
+  const better = (candidate: number, other: number | null) => (other === null ? '' : candidate < other ? 'good' : candidate > other ? 'bad' : '');
+  const rows = report.windows
+    .map(
+      (w) =>
+        `<tr><th scope="row">${escapeHtml(w.start)}</th><td class="num ${better(w.candidate, w.production)}">${num(w.candidate)}</td><td class="num">${num(w.production)}</td><td class="num">${num(w.seasonalNaive)}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>Per-window comparison</h2>
+${verdict}
+<p>${statistic}</p>
+<table aria-describedby="windows-caption">
+<caption id="windows-caption" class="visually-hidden">Mean wQuantileLoss of each evaluation window (lower is better)</caption>
+<thead><tr><th scope="col">Window from</th><th scope="col">Candidate</th><th scope="col">Production</th><th scope="col">Seasonal naive</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
 function details(request: ApprovalRequest): string {
   return `<table>
 <tbody>
@@ -167,6 +196,7 @@ ${decisionBlock}
 ${evidenceTable(request, report)}
 <h2>Forecast of the held-out points</h2>
 ${plotSection(report)}
+${windowsSection(report)}
 <h2>Request</h2>
 ${details(request)}`,
   );

@@ -1,14 +1,19 @@
 /**
- * DeepAR's JSON Lines training format for the pipeline's one series, and the hold-out split:
+ * DeepAR's JSON Lines training format for the pipeline's one series, and the evaluation split: the last
+ * `evaluationWindows` × `predictionLength` points are held out as rolling origins (window k starts at
+ * origin o_k = trainLength + k·predictionLength):
  *
- *   train      the series without its last `predictionLength` points
- *   test       the whole series: DeepAR scores the last `predictionLength` points of each test series
- *   transform  the conditioning range for the batch transform, i.e. the train series, so its forecast
- *              covers exactly the held-out points
+ *   train      the series up to the first origin: training never sees an evaluated point
+ *   test       one line per window, the series up to that window's end: DeepAR withholds and scores the
+ *              last prediction_length points of each test series, so its test metrics average over the
+ *              windows (SageMaker's "repeating time series multiple times in the test set, but cutting
+ *              them at different endpoints"; test/fixtures/aws/deepar-evaluation-windows.json)
+ *   transform  one line per window, the series up to its origin: the batch transform answers one line per
+ *              line in the same order, so output line k is window k's forecast
  *
  * Missing values are written as the string "NaN", which DeepAR accepts (JSON has no NaN).
  */
-import { InsufficientDataError } from './errors';
+import { InsufficientDataError, ValidationError } from './errors';
 import type { CleanSeries } from './series';
 
 export const PREDICTION_LENGTH = 30;
@@ -21,12 +26,20 @@ export interface DeepArLine {
   dynamic_feat?: number[][];
 }
 
+/** One held-out window: its first minute and what happened (NaN where a minute is missing). */
+export interface EvaluationWindow {
+  start: string;
+  values: number[];
+}
+
 export interface DeepArChannels {
   train: string;
   test: string;
   transformInput: string;
-  /** The held-out actuals the batch transform's forecast is scored against. */
-  holdout: { start: string; values: number[] };
+  /** The held-out windows, oldest first, the transform's output lines are scored against. */
+  windows: EvaluationWindow[];
+  /** Index in the series of each window's first point (its forecast origin). */
+  origins: number[];
 }
 
 /** DeepAR's timestamp format for an epoch-ms instant (UTC). */
@@ -44,25 +57,35 @@ export function toJsonLines(lines: readonly DeepArLine[]): string {
 
 export function buildDeepArChannels(
   series: CleanSeries,
-  { predictionLength = PREDICTION_LENGTH, minTrainPoints = 1 }: { predictionLength?: number; minTrainPoints?: number } = {},
+  { predictionLength = PREDICTION_LENGTH, minTrainPoints = 1, evaluationWindows = 1 }: { predictionLength?: number; minTrainPoints?: number; evaluationWindows?: number } = {},
 ): DeepArChannels {
   const { start, values } = series;
-  const trainLength = values.length - predictionLength;
-  const trainValid = values.slice(0, Math.max(trainLength, 0)).filter(Number.isFinite).length;
+  const validBefore = (n: number) => values.slice(0, Math.max(n, 0)).filter(Number.isFinite).length;
+  const trainLength = values.length - evaluationWindows * predictionLength;
+  const trainValid = validBefore(trainLength);
   if (trainLength <= 0 || trainValid < minTrainPoints) {
+    // Enough data for one window but not for this many: the parameter is what to change, and it is named.
+    if (evaluationWindows > 1 && validBefore(values.length - predictionLength) >= minTrainPoints) {
+      throw new ValidationError(
+        `evaluation/windows is ${evaluationWindows}: ${evaluationWindows} windows of ${predictionLength} points leave ${trainValid} valid points of ` +
+          `${values.length} for training, fewer than the ${minTrainPoints} needed; lower evaluation/windows or raise training/window-days`,
+        { field: 'evaluationWindows' },
+      );
+    }
     throw new InsufficientDataError(
-      `the series has ${values.length} points (${trainValid} valid before the hold-out); holding out ${predictionLength} ` +
+      `the series has ${values.length} points (${trainValid} valid before the hold-out); holding out ${evaluationWindows * predictionLength} ` +
         `needs at least ${minTrainPoints} valid points before them`,
       trainValid,
       minTrainPoints,
     );
   }
-  const trainLine = toDeepArLine(start, values.slice(0, trainLength));
   const minuteMs = 60_000;
+  const origins = Array.from({ length: evaluationWindows }, (_, k) => trainLength + k * predictionLength);
   return {
-    train: toJsonLines([trainLine]),
-    test: toJsonLines([toDeepArLine(start, values)]),
-    transformInput: toJsonLines([trainLine]),
-    holdout: { start: formatDeepArStart(start + trainLength * minuteMs), values: values.slice(trainLength) },
+    train: toJsonLines([toDeepArLine(start, values.slice(0, trainLength))]),
+    test: toJsonLines(origins.map((o) => toDeepArLine(start, values.slice(0, o + predictionLength)))),
+    transformInput: toJsonLines(origins.map((o) => toDeepArLine(start, values.slice(0, o)))),
+    windows: origins.map((o) => ({ start: formatDeepArStart(start + o * minuteMs), values: values.slice(o, o + predictionLength) })),
+    origins,
   };
 }

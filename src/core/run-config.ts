@@ -15,6 +15,9 @@ export const PARAMETER_NAMES = {
   breachesBeforeRetraining: 'monitoring/breaches-before-retraining',
   cooldownHours: 'monitoring/cooldown-hours',
   approvalTimeoutHours: 'approval/timeout-hours',
+  // The gate on many windows (docs/gate.md).
+  evaluationWindows: 'evaluation/windows',
+  minImprovement: 'evaluation/min-improvement',
 } as const;
 
 export type ParameterKey = keyof typeof PARAMETER_NAMES;
@@ -42,6 +45,9 @@ export const DEFAULT_PARAMETERS: Readonly<Record<ParameterKey, string>> = {
   breachesBeforeRetraining: '3',
   cooldownHours: '6',
   approvalTimeoutHours: '168',
+  // The last 24 h as 48 windows of 30 minutes; a candidate must beat production by at least 1%.
+  evaluationWindows: '48',
+  minImprovement: '0.01',
 };
 
 export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
@@ -52,6 +58,8 @@ export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
   breachesBeforeRetraining: 'consecutive monitoring breaches that start a retraining',
   cooldownHours: 'hours after a training before monitoring may start another',
   approvalTimeoutHours: 'hours an approval link stays valid before the model is rejected',
+  evaluationWindows: 'windows of prediction_length, the most recent ones, a candidate is evaluated on (held out from training)',
+  minImprovement: 'relative improvement over production a candidate must reach, beyond noise, to be registered (0..1)',
 };
 
 export function parameterName(path: string, key: ParameterKey): string {
@@ -66,7 +74,12 @@ export interface RunConfig {
   breachesBeforeRetraining: number;
   cooldownHours: number;
   approvalTimeoutHours: number;
+  evaluationWindows: number;
+  minImprovement: number;
 }
+
+/** One batch transform line per window; beyond this the evaluation would cost more than the training. */
+export const MAX_EVALUATION_WINDOWS = 1000;
 
 /** A number as a user writes one: decimal, optional exponent. Not "0x10" (16 to Number()), not " 5", not "". */
 export const DECIMAL_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -104,6 +117,12 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
     breachesBeforeRetraining: number('breachesBeforeRetraining', (n) => Number.isInteger(n) && n >= 1, 'a whole number of checks, 1 or more'),
     cooldownHours: number('cooldownHours', (n) => n >= 0, 'a number of hours, 0 or more'),
     approvalTimeoutHours: number('approvalTimeoutHours', (n) => n > 0 && n <= 24 * 365, 'a number of hours in (0, 8760]'),
+    evaluationWindows: number(
+      'evaluationWindows',
+      (n) => Number.isInteger(n) && n >= 2 && n <= MAX_EVALUATION_WINDOWS,
+      `a whole number of windows in [2, ${MAX_EVALUATION_WINDOWS}] (the paired gate needs two or more)`,
+    ),
+    minImprovement: number('minImprovement', (n) => n >= 0 && n < 1, 'a relative improvement in [0, 1)'),
   };
 }
 

@@ -1,16 +1,21 @@
 /**
- * Evaluate a candidate: scores the batch transform's forecast of the held-out points (mean
- * wQuantileLoss, RMSE) beside seasonal naive with a one-day season and the models now serving on the
- * very same points, and writes the report the approval page shows. The state machine applies the gate.
+ * Evaluate a candidate on many windows: scores the batch transform's forecast of each held-out window
+ * (one output line per window, in the windows' order) beside seasonal naive with a one-day season and the
+ * models now serving, forecast from the very same instances, and writes the report the approval page
+ * shows. It returns the gate's verdict; the state machine's Choice states act on it (docs/gate.md).
  */
+import type { DeepArLine, EvaluationWindow } from '../core/deepar-channels';
 import { ValidationError } from '../core/errors';
-import { buildReport, type DeepArForecast } from '../core/evaluation';
+import { batchInstances, buildReport, type DeepArForecast } from '../core/evaluation';
 import { DEFAULT_QUANTILES } from '../core/metrics';
 import { seasonalNaiveForecast } from '../deepar/baselines';
 import type { EndpointForecaster } from '../ports/endpoint-forecaster';
 import type { ObjectStore } from '../ports/object-store';
 
 const ONE_DAY_OF_MINUTES = 1440;
+
+/** Endpoint requests: the twin's 100 instances, and a body under SageMaker's 6 MB payload limit. */
+export const ENDPOINT_BATCH = { maxInstances: 100, maxBytes: 5_000_000 } as const;
 
 export interface EvaluateCandidateDeps {
   objectStore: ObjectStore;
@@ -19,24 +24,37 @@ export interface EvaluateCandidateDeps {
 
 export interface EvaluateCandidateInput {
   jobName: string;
+  /** The held-out windows extract-series wrote: `{ windows: [{ start, values }] }`. */
   holdoutUri: string;
+  /** The train channel: the series up to the first window's origin. */
   trainUri: string;
+  /** The batch transform's output, one JSON line per window. */
   forecastUri: string;
   reportUri: string;
   threshold: number;
+  /** Parameter evaluation/min-improvement: the relative improvement over production the gate asks for. */
+  minImprovement: number;
   productionEndpoint: string | null;
   stagingEndpoint: string | null;
 }
 
-const toValues = (target: Array<number | string | null>) => target.map((v) => (typeof v === 'number' ? v : NaN));
+const toValues = (target: ReadonlyArray<number | string | null>) => target.map((v) => (typeof v === 'number' ? v : NaN));
+
+async function readJsonLines<T>(store: ObjectStore, uri: string, what: string): Promise<T[]> {
+  const lines = (await store.get(uri)).toString('utf8').split('\n').filter((line) => line.trim() !== '');
+  return lines.map((line, i) => {
+    try {
+      return JSON.parse(line) as T;
+    } catch {
+      throw new ValidationError(`line ${i + 1} of the ${what} at ${uri} is not JSON`, { line: i + 1 });
+    }
+  });
+}
 
 async function readJson<T>(store: ObjectStore, uri: string, what: string): Promise<T> {
-  const text = (await store.get(uri)).toString('utf8').trim().split('\n')[0];
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new ValidationError(`the ${what} at ${uri} is not JSON`);
-  }
+  const [first] = await readJsonLines<T>(store, uri, what);
+  if (first === undefined) throw new ValidationError(`the ${what} at ${uri} is empty`);
+  return first;
 }
 
 function seasonalNaive(history: number[], actual: number[]): DeepArForecast {
@@ -46,30 +64,41 @@ function seasonalNaive(history: number[], actual: number[]): DeepArForecast {
 
 export async function evaluateCandidate(deps: EvaluateCandidateDeps, input: EvaluateCandidateInput) {
   const [holdout, train, candidate] = await Promise.all([
-    readJson<{ start: string; values: Array<number | null> }>(deps.objectStore, input.holdoutUri, 'held-out series'),
+    readJson<{ windows?: Array<{ start: string; values: Array<number | null> }> }>(deps.objectStore, input.holdoutUri, 'held-out windows'),
     readJson<{ start: string; target: Array<number | string | null> }>(deps.objectStore, input.trainUri, 'train channel'),
-    readJson<DeepArForecast>(deps.objectStore, input.forecastUri, 'batch transform output'),
+    readJsonLines<DeepArForecast>(deps.objectStore, input.forecastUri, 'batch transform output'),
   ]);
-  const actual = toValues(holdout.values);
-  // The models now serving, on the very same points: champion against challenger.
-  const servingForecast = async (endpoint: string | null) => {
+  if (!Array.isArray(holdout.windows)) throw new ValidationError(`the held-out windows at ${input.holdoutUri} have no "windows" list`);
+  const windows: EvaluationWindow[] = holdout.windows.map((w) => ({ start: w.start, values: toValues(w.values) }));
+  // Window k's history is the train series and the windows before it: the very instance the transform read.
+  const histories: number[][] = [];
+  let history = toValues(train.target);
+  for (const w of windows) {
+    histories.push(history);
+    history = [...history, ...w.values];
+  }
+  const instances: DeepArLine[] = histories.map((h) => ({ start: train.start, target: h.map((v) => (Number.isFinite(v) ? v : 'NaN')) }));
+  // The models now serving, on the very same windows: champion against challenger.
+  const servingForecasts = async (endpoint: string | null) => {
     if (!endpoint) return undefined;
-    const forecasts = await deps.forecaster.forecast(endpoint, [train as never], {
-      num_samples: 100,
-      output_types: ['mean', 'quantiles'],
-      quantiles: DEFAULT_QUANTILES.map(String),
-    });
-    return forecasts ? { endpoint, forecast: forecasts[0] } : undefined;
+    const forecasts: DeepArForecast[] = [];
+    for (const batch of batchInstances(instances, ENDPOINT_BATCH)) {
+      const answer = await deps.forecaster.forecast(endpoint, batch, { num_samples: 100, output_types: ['mean', 'quantiles'], quantiles: DEFAULT_QUANTILES.map(String) });
+      if (!answer) return undefined;
+      forecasts.push(...answer);
+    }
+    return { endpoint, forecasts };
   };
-  const [production, staging] = await Promise.all([servingForecast(input.productionEndpoint), servingForecast(input.stagingEndpoint)]);
+  const [production, staging] = await Promise.all([servingForecasts(input.productionEndpoint), servingForecasts(input.stagingEndpoint)]);
   const report = buildReport({
     jobName: input.jobName,
-    holdout: { start: holdout.start, values: actual },
+    windows,
     candidate,
-    seasonalNaive: seasonalNaive(toValues(train.target), actual),
+    seasonalNaive: windows.map((w, k) => seasonalNaive(histories[k], w.values)),
     production,
     staging,
     threshold: input.threshold,
+    minImprovement: input.minImprovement,
   });
   await deps.objectStore.put(input.reportUri, JSON.stringify(report, null, 2), 'application/json');
   return {
@@ -78,8 +107,11 @@ export async function evaluateCandidate(deps: EvaluateCandidateDeps, input: Eval
     seasonalNaiveLoss: report.seasonalNaive.meanWQuantileLoss,
     productionLoss: report.production?.meanWQuantileLoss ?? null,
     stagingLoss: report.staging?.meanWQuantileLoss ?? null,
+    windows: report.windows.length,
     threshold: report.threshold,
     passesThreshold: report.passesThreshold,
+    beatsProduction: report.beatsProduction,
+    gateReason: report.verdict.reason,
     reportUri: input.reportUri,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Extract the series: reads the feature group's window before `asOf`, cleans it into a per-minute
- * series, holds out the last `predictionLength` points, and writes DeepAR's `train` and `test`
- * channels, the transform input and the held-out actuals. Returns where they are, and what the cleaning found.
+ * series, holds out the last `evaluationWindows` windows of `predictionLength` points (rolling origins
+ * over the most recent hours), and writes DeepAR's `train` and `test` channels, the transform input (one
+ * line per window) and the held-out windows. Returns where they are, and what the cleaning found.
  */
 import { buildDeepArChannels } from '../core/deepar-channels';
 import { InsufficientDataError } from '../core/errors';
@@ -20,6 +21,8 @@ export interface ExtractSeriesInput {
   windowDays: number;
   predictionLength: number;
   minValidPoints: number;
+  /** Held-out windows of `predictionLength` (parameter evaluation/windows); one when not given. */
+  evaluationWindows?: number;
   /** `s3://bucket/training/<job>`: every file of the run goes under it. */
   dataPrefix: string;
 }
@@ -30,8 +33,12 @@ export async function extractSeries(deps: ExtractSeriesDeps, input: ExtractSerie
   const from = to - Math.round(input.windowDays * 24 * 60) * MINUTE_MS;
   const records = await deps.featureStore.getRecords({ from: new Date(from), to: new Date(to) });
   const series = buildSeries(records, { from: new Date(from), to: new Date(to), minValidPoints: input.minValidPoints });
-  const channels = buildDeepArChannels(series, { predictionLength: input.predictionLength, minTrainPoints: input.minValidPoints - input.predictionLength });
-  const observedInHoldout = channels.holdout.values.filter(Number.isFinite).length;
+  const channels = buildDeepArChannels(series, {
+    predictionLength: input.predictionLength,
+    minTrainPoints: input.minValidPoints - input.predictionLength,
+    evaluationWindows: input.evaluationWindows ?? 1,
+  });
+  const observedInHoldout = channels.windows[channels.windows.length - 1].values.filter(Number.isFinite).length;
   const neededInHoldout = Math.ceil(input.predictionLength / 2);
   if (observedInHoldout < neededInHoldout) {
     throw new InsufficientDataError(
@@ -48,7 +55,11 @@ export async function extractSeries(deps: ExtractSeriesDeps, input: ExtractSerie
     deps.objectStore.put(`${p}/train/train.json`, channels.train, 'application/jsonlines'),
     deps.objectStore.put(`${p}/test/test.json`, channels.test, 'application/jsonlines'),
     deps.objectStore.put(`${p}/transform/input.json`, channels.transformInput, 'application/jsonlines'),
-    deps.objectStore.put(`${p}/holdout.json`, JSON.stringify({ start: channels.holdout.start, values: channels.holdout.values.map((v) => (Number.isFinite(v) ? v : null)) }), 'application/json'),
+    deps.objectStore.put(
+      `${p}/holdout.json`,
+      JSON.stringify({ windows: channels.windows.map((w) => ({ start: w.start, values: w.values.map((v) => (Number.isFinite(v) ? v : null)) })) }),
+      'application/json',
+    ),
   ]);
   return {
     trainUri: `${p}/train/`,
@@ -60,6 +71,8 @@ export async function extractSeries(deps: ExtractSeriesDeps, input: ExtractSerie
     forecastUri: `${input.dataPrefix}/forecast/input.json.out`,
     reportUri: `${input.dataPrefix}/evaluation.json`,
     window: { from: formatMinute(from), to: formatMinute(to) },
+    evaluationWindows: channels.windows.length,
+    evaluationFrom: channels.windows[0].start,
     points: series.values.length,
     validPoints: series.report.validPoints,
     missingMinutes: series.report.missingMinutes,

@@ -46,6 +46,8 @@ export async function loadRunConfig(deps: { parameterStore: ParameterStore; sett
     minValidPoints: hp.contextLength + hp.predictionLength,
     threshold: config.threshold,
     updateRate: config.updateRate,
+    evaluationWindows: config.evaluationWindows,
+    minImprovement: config.minImprovement,
     image: settings.DEEPAR_IMAGE_URI,
     sagemakerRoleArn: settings.SAGEMAKER_ROLE_ARN,
     trainingInstanceType: settings.TRAINING_INSTANCE_TYPE,

@@ -51,8 +51,12 @@ export function aReport(overrides: Partial<EvaluationReport> = {}): EvaluationRe
     production: null,
     staging: null,
     threshold: 0.12,
+    windows: [],
+    unscoredWindows: [],
     passesThreshold: true,
-    noWorseThanProduction: true,
+    comparison: null,
+    beatsProduction: true,
+    verdict: { register: true, reason: 'mean wQuantileLoss 0.0812 over 48 windows is under the threshold 0.12; no production model to compare with' },
     ...overrides,
   };
 }

@@ -34,7 +34,7 @@ export interface PipelineFixture {
   dispose(): Promise<void>;
 }
 
-export async function aPipeline(options: PipelineOptions & { backfillDays?: number; hyperparameters?: Record<string, string> } = {}): Promise<PipelineFixture> {
+export async function aPipeline(options: PipelineOptions & { backfillDays?: number; hyperparameters?: Record<string, string>; evaluationWindows?: number } = {}): Promise<PipelineFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-pipeline-'));
   const twin = openTwin(dir);
   const replay = new IngestionReplay(twin.featureStore, loadMempoolHistory());
@@ -49,6 +49,8 @@ export async function aPipeline(options: PipelineOptions & { backfillDays?: numb
   };
   await setParameter('training/hyperparameters', JSON.stringify(options.hyperparameters ?? TINY_HYPERPARAMETERS));
   await setParameter('training/window-days', String(options.backfillDays ?? 1));
+  // The default 48 windows (24 h) would leave one day of history nothing to train on; a few keep runs fast.
+  await setParameter('evaluation/windows', String(options.evaluationWindows ?? 4));
   return {
     twin,
     pipeline,

@@ -27,6 +27,8 @@ export async function mlopsFailing(home: string, ...args: string[]): Promise<{ c
 /** A model that trains in a second or two and a gate wide open: these tests are about faults, not accuracy. */
 export async function useATinyModel(home: string): Promise<void> {
   await mlops(home, 'config', 'set', 'training/window-days', '1');
+  // One day of history holds fewer than the default 48 evaluation windows (24 h) and a training span.
+  await mlops(home, 'config', 'set', 'evaluation/windows', '4');
   await mlops(home, 'config', 'set', 'quality/threshold', '10');
   const tiny = { time_freq: '1min', context_length: '30', prediction_length: '30', epochs: '1', num_cells: '4', num_layers: '1', mini_batch_size: '8' };
   await mlops(home, 'config', 'set', 'training/hyperparameters', JSON.stringify(tiny));

@@ -27,7 +27,11 @@ describe('Command: mlops', () => {
     // A model small enough to train in seconds, and a gate wide open: this tests the commands, not accuracy.
     await run('node', [MLOPS, 'config', 'set', 'training/window-days', '1'], { env });
     await run('node', [MLOPS, 'config', 'set', 'quality/threshold', '10'], { env });
-    const tiny = { time_freq: '1min', context_length: '60', prediction_length: '30', epochs: '1', num_cells: '8', num_layers: '1', mini_batch_size: '8' };
+    // One day holds fewer than the default 48 evaluation windows (24 h) and a training span.
+    await run('node', [MLOPS, 'config', 'set', 'evaluation/windows', '8'], { env });
+    // The first model practically untrained (smallest learning rate), so the second clearly beats it on the
+    // paired gate: a model equal to production is not registered (docs/gate.md).
+    const tiny = { time_freq: '1min', context_length: '60', prediction_length: '30', epochs: '1', num_cells: '2', num_layers: '1', mini_batch_size: '8', learning_rate: '0.000001' };
     await run('node', [MLOPS, 'config', 'set', 'training/hyperparameters', JSON.stringify(tiny)], { env });
     expect((await run('node', [MLOPS, 'config'], { env })).stdout).toMatch(/training\/window-days\s+v2\s+1/);
 
@@ -52,6 +56,7 @@ describe('Command: mlops', () => {
       featureStore: { rows: 1440, minutes: 1440, first: '2025-03-05T02:13:00Z', last: '2025-03-06T02:12:00Z', gaps: [], missingMinutes: 0 },
     });
 
+    await run('node', [MLOPS, 'config', 'set', 'training/hyperparameters', JSON.stringify({ ...tiny, epochs: '3', num_cells: '8', learning_rate: '0.01' })], { env });
     const train = await run('node', [MLOPS, 'train', '--json', '--auto-approve'], { env });
     const execution = JSON.parse(train.stdout.trim().split('\n').pop()!);
     expect(execution).toMatchObject({ status: 'SUCCEEDED', input: { asOf: '2025-03-06T02:13:00.000Z' }, output: { status: 'registered' } });

@@ -110,7 +110,7 @@ export class FakeAws {
           jobName: 'btc-fee-deepar-local-training-x', asOf: '2025-03-06T02:13:00Z', windowDays: 1, predictionLength: 30, minValidPoints: 90,
           dataPrefix: 's3://mlops-local/training/x', image: 'forecasting-deepar:local', sagemakerRoleArn: 'arn:aws:iam::000000000000:role/r',
           hyperparameters: { epochs: '1' }, modelOutputPath: 's3://mlops-local/training/x/model', trainingInstanceType: 'ml.c5.xlarge',
-          transformInstanceType: 'ml.c5.xlarge', inferenceConfig: '{}', threshold: 0.5, productionEndpoint: `${LOCAL_SERVICE}-${LOCAL_STAGE}-production`,
+          transformInstanceType: 'ml.c5.xlarge', inferenceConfig: '{}', threshold: 0.5, evaluationWindows: 4, minImprovement: 0.01, productionEndpoint: `${LOCAL_SERVICE}-${LOCAL_STAGE}-production`,
           stagingEndpoint: ENDPOINT, modelPackageGroupName: 'btc-fee-deepar-local', endpointInstanceType: 'ml.c5.large', approvalTimeoutSeconds: 3600,
         };
       case 'extractSeries':
@@ -122,7 +122,8 @@ export class FakeAws {
       case 'evaluateForecast':
         return {
           meanWQuantileLoss: this.scenario.gate === 'fail' ? 0.9 : 0.1, rmse: 1, seasonalNaiveLoss: 0.4, productionLoss: null, stagingLoss: null,
-          threshold: 0.5, reportUri: 's3://x/evaluation.json',
+          windows: 48, threshold: 0.5, passesThreshold: this.scenario.gate !== 'fail', beatsProduction: true, gateReason: 'no production model to compare with',
+          reportUri: 's3://x/evaluation.json',
         };
       case 'expireApproval':
         return { expired: 1 };

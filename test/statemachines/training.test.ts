@@ -12,7 +12,7 @@ jest.setTimeout(120_000);
 
 const HAPPY_PATH = [
   'ListRunningTrainings', 'IsAnotherTrainingRunning', 'LoadRunConfig', 'ExtractSeries', 'TrainModel', 'CreateModel',
-  'ForecastHoldout', 'EvaluateForecast', 'IsLossUnderThreshold', 'IsNoWorseThanProduction', 'RegisterModel', 'StartDeployment', 'EndRegistered',
+  'ForecastHoldout', 'EvaluateForecast', 'IsLossUnderThreshold', 'IsBetterThanProductionBeyondNoise', 'RegisterModel', 'StartDeployment', 'EndRegistered',
 ];
 
 describe('State machine: training', () => {

@@ -1,4 +1,5 @@
-import { evaluateCandidate, type EvaluateCandidateInput } from '../../src/use-cases/evaluate-candidate';
+import { evaluateCandidate, ENDPOINT_BATCH, type EvaluateCandidateInput } from '../../src/use-cases/evaluate-candidate';
+import evaluationWindows from '../fixtures/aws/deepar-evaluation-windows.json';
 import { FakeForecaster, InMemoryObjectStore } from './fakes';
 import { flatForecast } from './mothers';
 
@@ -6,58 +7,90 @@ const PREFIX = 's3://artifacts/training/job-1';
 const INPUT: EvaluateCandidateInput = {
   jobName: 'job-1',
   holdoutUri: `${PREFIX}/data/holdout.json`,
-  trainUri: `${PREFIX}/data/train/train.jsonl`,
-  forecastUri: `${PREFIX}/forecast/input.jsonl.out`,
+  trainUri: `${PREFIX}/data/train/train.json`,
+  forecastUri: `${PREFIX}/forecast/input.json.out`,
   reportUri: `${PREFIX}/evaluation.json`,
   threshold: 0.3,
+  minImprovement: 0.01,
   productionEndpoint: 'endpoint-production',
   stagingEndpoint: 'endpoint-staging',
 };
+const TRAIN = { start: '2025-03-05 00:00:00', target: [20, 'NaN', 20] };
 
-/** Held-out fees [10, 30] after a train series of 20s: the candidate forecast them exactly. */
-async function aTrainingRun() {
+/**
+ * Two held-out windows of fees [10, 30] after a train series of 20s; the batch transform wrote one line
+ * per window, in the windows' order, and the candidate forecast both exactly.
+ */
+async function aTrainingRun(windows = 2) {
   const objectStore = new InMemoryObjectStore();
-  await objectStore.put(INPUT.holdoutUri, JSON.stringify({ start: '2025-03-05 00:03:00', values: [10, 30] }));
-  await objectStore.put(INPUT.trainUri, `${JSON.stringify({ start: '2025-03-05 00:00:00', target: [20, 'NaN', 20] })}\n`);
-  await objectStore.put(INPUT.forecastUri, `${JSON.stringify(flatForecast([10, 30]))}\n`);
+  const held = Array.from({ length: windows }, (_, k) => ({ start: `window-${k + 1}`, values: [10, 30] }));
+  await objectStore.put(INPUT.holdoutUri, JSON.stringify({ windows: held }));
+  await objectStore.put(INPUT.trainUri, `${JSON.stringify(TRAIN)}\n`);
+  await objectStore.put(INPUT.forecastUri, held.map(() => JSON.stringify(flatForecast([10, 30]))).join('\n') + '\n');
   return objectStore;
 }
 
 describe('Use case: evaluateCandidate', () => {
-  it('scores the candidate beside seasonal naive and the model in production, on the same points, and writes the report', async () => {
-    // Prepare: with no earlier day, seasonal naive repeats the last fee, 20, with no spread: against [10, 30]
-    // each τ loses ((1−τ)·10 + τ·10)·2/40 = 0.5. Production forecasts 40: 2(1−τ)(30 + 10)/40 = 2(1−τ), mean 1.0.
+  it('scores every window for the candidate, seasonal naive and production, on the same instances, and writes the report', async () => {
+    // Prepare: seasonal naive (no earlier day) repeats the last fee with no spread: window 1 forecasts 20
+    // against [10, 30], each τ losing ((1−τ)·10 + τ·10)·2/40 = 0.5; window 2 forecasts 30: 2(1−τ)·20/40,
+    // mean over τ 0.5. Production forecasts 40: 2(1−τ)(30 + 10)/40 = 2(1−τ), mean 1.0 on each window.
     const objectStore = await aTrainingRun();
     const forecaster = new FakeForecaster((instances, endpoint) => (endpoint === 'endpoint-production' ? instances.map(() => flatForecast([40, 40])) : undefined));
 
     // Act
     const result = await evaluateCandidate({ objectStore, forecaster }, INPUT);
 
-    // Assess
+    // Assess: the candidate is better on every window by the same 1.0: no spread, so beyond noise.
     expect(result).toEqual({
       meanWQuantileLoss: 0,
       rmse: 0,
       seasonalNaiveLoss: expect.closeTo(0.5, 12),
       productionLoss: expect.closeTo(1, 12),
       stagingLoss: null,
+      windows: 2,
       threshold: 0.3,
       passesThreshold: true,
+      beatsProduction: true,
+      gateReason: expect.stringMatching(/^candidate 0 vs production 1 over 2 windows: .*better than production \(paired rule/),
       reportUri: INPUT.reportUri,
     });
+    // Window k's instance is the train series and the windows before it, the transform's line k.
+    const instances = [TRAIN, { start: TRAIN.start, target: [20, 'NaN', 20, 10, 30] }];
     expect(forecaster.calls.map((c) => [c.endpointName, c.instances])).toEqual([
-      ['endpoint-production', [{ start: '2025-03-05 00:00:00', target: [20, 'NaN', 20] }]],
-      ['endpoint-staging', [{ start: '2025-03-05 00:00:00', target: [20, 'NaN', 20] }]],
+      ['endpoint-production', instances],
+      ['endpoint-staging', instances],
     ]);
-    expect(objectStore.json(INPUT.reportUri)).toMatchObject({
+    const report = objectStore.json(INPUT.reportUri) as Record<string, any>;
+    expect(report).toMatchObject({
       jobName: 'job-1',
-      holdout: { start: '2025-03-05 00:03:00', actual: [10, 30] },
+      holdout: { start: 'window-2', actual: [10, 30] },
       production: { endpoint: 'endpoint-production' },
       staging: null,
-      noWorseThanProduction: true,
+      beatsProduction: true,
+      verdict: { register: true },
+      comparison: { windows: 2, meanImprovement: expect.closeTo(1, 12) },
     });
+    expect(report.windows).toEqual([
+      { start: 'window-1', candidate: 0, seasonalNaive: expect.closeTo(0.5, 12), production: expect.closeTo(1, 12), staging: null },
+      { start: 'window-2', candidate: 0, seasonalNaive: expect.closeTo(0.5, 12), production: expect.closeTo(1, 12), staging: null },
+    ]);
   });
 
-  it('asks no endpoint when none serves yet', async () => {
+  it('does not let a candidate equal to production through, and says which rule held it back', async () => {
+    // Prepare: production forecasts exactly what the candidate forecast.
+    const objectStore = await aTrainingRun(4);
+    const forecaster = new FakeForecaster((instances, endpoint) => (endpoint === 'endpoint-production' ? instances.map(() => flatForecast([10, 30])) : undefined));
+
+    // Act
+    const result = await evaluateCandidate({ objectStore, forecaster }, INPUT);
+
+    // Assess
+    expect(result).toMatchObject({ passesThreshold: true, beatsProduction: false, productionLoss: 0 });
+    expect(result.gateReason).toMatch(/over 4 windows: mean improvement 0 \(0%\).*not better than production beyond noise/);
+  });
+
+  it('asks no endpoint when none serves yet, and the gate needs only the threshold', async () => {
     // Prepare
     const forecaster = new FakeForecaster(() => undefined);
 
@@ -65,8 +98,34 @@ describe('Use case: evaluateCandidate', () => {
     const result = await evaluateCandidate({ objectStore: await aTrainingRun(), forecaster }, { ...INPUT, productionEndpoint: null, stagingEndpoint: null });
 
     // Assess
-    expect(result).toMatchObject({ productionLoss: null, stagingLoss: null });
+    expect(result).toMatchObject({ productionLoss: null, stagingLoss: null, beatsProduction: true, gateReason: expect.stringMatching(/no production model to compare with/) });
     expect(forecaster.calls).toEqual([]);
+  });
+
+  it('asks the endpoint in batches within its instance cap and SageMaker’s payload limit', async () => {
+    // Prepare: 150 windows, one instance each.
+    const objectStore = await aTrainingRun(150);
+    const forecaster = new FakeForecaster((instances, endpoint) => (endpoint === 'endpoint-production' ? instances.map(() => flatForecast([40, 40])) : undefined));
+
+    // Act
+    const result = await evaluateCandidate({ objectStore, forecaster }, { ...INPUT, stagingEndpoint: null });
+
+    // Assess
+    expect(forecaster.calls.map((c) => c.instances.length)).toEqual([100, 50]);
+    expect(ENDPOINT_BATCH.maxBytes).toBeLessThan(evaluationWindows.invokeEndpointPayload.maxBytes);
+    expect(result).toMatchObject({ windows: 150, productionLoss: expect.closeTo(1, 12) });
+  });
+
+  it('refuses a transform output with a line missing for a window, naming the counts', async () => {
+    // Prepare
+    const objectStore = await aTrainingRun();
+    await objectStore.put(INPUT.forecastUri, `${JSON.stringify(flatForecast([10, 30]))}\n`);
+
+    // Act
+    const attempt = evaluateCandidate({ objectStore, forecaster: new FakeForecaster(() => undefined) }, INPUT);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'ValidationError', message: 'the batch transform output has 1 forecasts for 2 evaluation windows' });
   });
 
   it('names the file that is not JSON', async () => {
@@ -78,6 +137,6 @@ describe('Use case: evaluateCandidate', () => {
     const attempt = evaluateCandidate({ objectStore, forecaster: new FakeForecaster(() => undefined) }, INPUT);
 
     // Assess
-    await expect(attempt).rejects.toMatchObject({ name: 'ValidationError', message: `the batch transform output at ${INPUT.forecastUri} is not JSON` });
+    await expect(attempt).rejects.toMatchObject({ name: 'ValidationError', message: `line 1 of the batch transform output at ${INPUT.forecastUri} is not JSON` });
   });
 });

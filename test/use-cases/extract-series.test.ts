@@ -35,7 +35,7 @@ describe('Use case: extractSeries', () => {
       duplicatesDropped: 1,
       invalidRecords: 0,
     });
-    expect(objectStore.json(`${PREFIX}/data/holdout.json`)).toEqual({ start: '2025-03-05 01:54:00', values: range(30, 114).map(level) });
+    expect(objectStore.json(`${PREFIX}/data/holdout.json`)).toEqual({ windows: [{ start: '2025-03-05 01:54:00', values: range(30, 114).map(level) }] });
     const train = objectStore.json(`${PREFIX}/data/train/train.json`) as { start: string; target: unknown[] };
     expect([train.start, train.target.length, train.target[10]]).toEqual(['2025-03-05 00:00:00', 114, 'NaN']);
   });
@@ -51,6 +51,21 @@ describe('Use case: extractSeries', () => {
     for (const uri of channelFiles) expect(deepArFormats.trainingChannels.extensions.some((ext) => uri.endsWith(ext))).toBe(true);
     // The batch transform's output is its input's name with .out appended.
     expect(result.forecastUri).toBe(`${PREFIX}/forecast/input.json${deepArFormats.transformOutput.suffix}`);
+  });
+
+  it('holds out the last evaluation windows, and fails naming evaluation/windows when they leave too little to train on', async () => {
+    const featureStore = await aFeatureStoreWith(range(MINUTES), level);
+    const objectStore = new InMemoryObjectStore();
+
+    const result = await extractSeries({ featureStore, objectStore }, { ...INPUT, minValidPoints: 60, evaluationWindows: 3 });
+
+    expect(result).toMatchObject({ evaluationWindows: 3, evaluationFrom: '2025-03-05 00:54:00' });
+    const held = objectStore.json(`${PREFIX}/data/holdout.json`) as { windows: Array<{ start: string }> };
+    expect(held.windows.map((w) => w.start)).toEqual(['2025-03-05 00:54:00', '2025-03-05 01:24:00', '2025-03-05 01:54:00']);
+    await expect(extractSeries({ featureStore, objectStore: new InMemoryObjectStore() }, { ...INPUT, minValidPoints: 60, evaluationWindows: 4 })).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/^evaluation\/windows is 4/),
+    });
   });
 
   it('refuses to train when fewer than half the held-out minutes were observed, writing nothing', async () => {
