@@ -37,7 +37,7 @@ export class DeepARPredictor {
     const I = inputSize(config);
     const K = this.likelihood.numParams;
     const S = numSamples;
-    const s = prepareSeries(config, series, P, pastLength(config));
+    const s = prepareSeries(config, series, P, pastLength(config), C + P - 1); // covariates read: context and horizon
     const j = s.length;
     const scale = contextScale(config, s, j);
     // warm-up over the context: positions j − C + 1 … j, one sequence
