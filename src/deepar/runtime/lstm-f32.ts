@@ -45,17 +45,23 @@ interface Lstm32Exports {
 
 export const LSTM32_PATH = join(__dirname, '..', 'wasm', 'lstm32.wasm');
 
-let compiled: WebAssembly.Module | undefined;
+let compiled: WebAssembly.Module | null | undefined;
 
 /**
  * The fused engine for `net`, or null where it does not apply: the cell works on 4 units at a time, so
- * numCells must be a multiple of 4 (SageMaker's default 40 is); other sizes run on the float64 path.
- * Throws when lstm32.wasm is missing or WebAssembly SIMD is unavailable.
+ * numCells must be a multiple of 4 (SageMaker's default 40 is); other sizes run on the float64 path, as
+ * does everything when lstm32.wasm does not load here (missing, or no WebAssembly SIMD).
  */
 export function fusedLstmF32(net: FusedNetworkHost): FusedNetwork | null {
   if (net.spec.numCells % 4 !== 0) return null;
-  compiled ??= new WebAssembly.Module(readFileSync(LSTM32_PATH));
-  return new LstmF32(net, new WebAssembly.Instance(compiled, {}).exports as Lstm32Exports);
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(readFileSync(LSTM32_PATH));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled && new LstmF32(net, new WebAssembly.Instance(compiled, {}).exports as Lstm32Exports);
 }
 
 const pad8 = (n: number): number => (n + 7) & ~7;
