@@ -121,11 +121,14 @@ export interface PeerDeepAR {
   peakRssMB?: number;
 }
 
-/** Runs the PyTorch DeepAR (one thread) and returns its summary line. */
+/** Runs the PyTorch DeepAR (one thread, its BLAS too) and returns its summary line. */
 export function runPeerDeepAR(dir: string, series: string, epochs: number, seed: number, evaluate = true): PeerDeepAR | undefined {
   const args = [join(PEER_DIR, 'deepar_mine.py'), '--series', series, '--ctx', '60', '--epochs', String(epochs), '--threads', '1', '--seed', String(seed), '--eval_at', String(epochs)];
   if (!evaluate) args.push('--no_eval');
-  const p = spawnSync('/usr/bin/time', ['-f', 'PEAK_RSS_KB %M', PYTHON, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+  // One thread means one: OpenBLAS otherwise starts its own threads whatever torch.set_num_threads says
+  // (Debian's torch, BLAS_INFO=generic), and on 2 shared cores its spinning threads made the peer 4x slower.
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  const p = spawnSync('/usr/bin/time', ['-f', 'PEAK_RSS_KB %M', PYTHON, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26, env });
   if (p.status !== 0) {
     process.stdout.write(`PyTorch peer failed: ${p.stderr.slice(-500)}\n`);
     return undefined;

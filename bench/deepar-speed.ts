@@ -119,7 +119,7 @@ if (refuse) {
 process.stdout.write(
   `\nHow: npx tsx bench/deepar-speed.ts ${args.join(' ')}. Epoch seconds are wall time of 50 batches (window sampling, forward, backward, Adam) ` +
     `timed inside the training loop; latency is DeepARPredictor.sample + quantiles for one series conditioned on ${series.target.length} points (wall time, performance.now); ` +
-    `PyTorch: ../shared/peers/pytorch-deepar/deepar_mine.py --threads 1 (${torch ? torch.epochs_run + ' epochs' : 'not run'}), its own timers, peak RSS by /usr/bin/time.\n`,
+    `PyTorch: ../shared/peers/pytorch-deepar/deepar_mine.py --threads 1 with OPENBLAS_NUM_THREADS=1 (${torch ? torch.epochs_run + ' epochs' : 'not run'}), its own timers, peak RSS by /usr/bin/time.\n`,
 );
 if (JSON_OUT) {
   process.stdout.write(
