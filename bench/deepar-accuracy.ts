@@ -41,6 +41,55 @@ export function peerAvailability(): PeerAvailability {
   return { python, r, why };
 }
 
+export interface PeerBlas {
+  /** What the peer's PyTorch multiplies with, e.g. "OpenBLAS (libopenblasp-r0.3.21.so)" or "reference BLAS". */
+  name: string;
+  /** false for the reference BLAS (netlib), 3-4x slower than OpenBLAS on this model: comparing against it flatters us. */
+  optimized: boolean;
+  /** The BLAS library mapped into the peer's process after a product, or torch's BLAS_INFO when none is. */
+  library: string;
+}
+
+// After one product, the BLAS shared objects mapped into the peer's process, and torch's own build note.
+const BLAS_PROBE = [
+  'import torch, re',
+  'torch.manual_seed(0); a = torch.randn(64, 64); (a @ a).sum().item()',
+  "libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if re.search(r'blas|mkl|blis|atlas', l.split()[-1].lower())})",
+  "info = re.search(r'BLAS_INFO=([^,\\s]+)', torch.__config__.show())",
+  "print('\\n'.join(['BLAS_INFO ' + (info.group(1) if info else '?')] + libs))",
+].join('\n');
+
+/**
+ * Which BLAS the PyTorch peer loads (Debian's python3-torch links libblas.so.3, which is OpenBLAS only when
+ * libopenblas0-pthread (or another optimized BLAS) is installed, and the netlib reference BLAS otherwise).
+ */
+export function peerBlas(): PeerBlas | undefined {
+  const p = spawnSync(PYTHON, ['-c', BLAS_PROBE], { encoding: 'utf8' });
+  if (p.status !== 0) return undefined;
+  const [infoLine, ...libs] = p.stdout.trim().split('\n');
+  const info = infoLine.replace('BLAS_INFO ', '');
+  const pick = (re: RegExp): string | undefined => libs.find((l) => re.test(l.toLowerCase()));
+  const optimized = libs.find((l) => /openblas|mkl|blis|atlas/i.test(l.split('/').pop()!)) ?? pick(/openblas|mkl|blis|atlas/);
+  if (optimized) {
+    const kind = /openblas/i.test(optimized) ? 'OpenBLAS' : /mkl/i.test(optimized) ? 'MKL' : /blis/i.test(optimized) ? 'BLIS' : 'ATLAS';
+    return { name: `${kind} (${optimized.split('/').pop()})`, optimized: true, library: optimized };
+  }
+  const reference = pick(/libblas\.so/);
+  if (reference) return { name: 'reference BLAS (netlib libblas3)', optimized: false, library: reference };
+  // no shared BLAS mapped: torch carries its own (pip wheels link MKL statically)
+  return { name: `built-in (${info})`, optimized: /mkl|openblas|blis|accelerate/i.test(info), library: `torch BLAS_INFO=${info}` };
+}
+
+/** The line the benchmarks print about the peer's BLAS; loud when it is the reference BLAS. */
+export function peerBlasLine(blas: PeerBlas | undefined): string {
+  if (!blas) return 'PyTorch peer BLAS: unknown (the probe did not run)';
+  if (blas.optimized) return `PyTorch peer BLAS: ${blas.name}, ${blas.library}`;
+  return (
+    `!!! PyTorch peer BLAS: ${blas.name} (${blas.library}): the peer runs 3-4x slower than with an optimized BLAS, so ` +
+    'speed ratios against it flatter us. Install one (apt-get install libopenblas0-pthread) and re-run. !!!'
+  );
+}
+
 /** A scratch folder holding the peer's series_5min.csv and origins.csv (prep.py); undefined without Python. */
 export function preparePeerData(): string | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'deepar-peer-'));
@@ -72,11 +121,14 @@ export interface PeerDeepAR {
   peakRssMB?: number;
 }
 
-/** Runs the PyTorch DeepAR (one thread) and returns its summary line. */
+/** Runs the PyTorch DeepAR (one thread, its BLAS too) and returns its summary line. */
 export function runPeerDeepAR(dir: string, series: string, epochs: number, seed: number, evaluate = true): PeerDeepAR | undefined {
   const args = [join(PEER_DIR, 'deepar_mine.py'), '--series', series, '--ctx', '60', '--epochs', String(epochs), '--threads', '1', '--seed', String(seed), '--eval_at', String(epochs)];
   if (!evaluate) args.push('--no_eval');
-  const p = spawnSync('/usr/bin/time', ['-f', 'PEAK_RSS_KB %M', PYTHON, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+  // One thread means one: OpenBLAS otherwise starts its own threads whatever torch.set_num_threads says
+  // (Debian's torch, BLAS_INFO=generic), and on 2 shared cores its spinning threads made the peer 4x slower.
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  const p = spawnSync('/usr/bin/time', ['-f', 'PEAK_RSS_KB %M', PYTHON, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26, env });
   if (p.status !== 0) {
     process.stdout.write(`PyTorch peer failed: ${p.stderr.slice(-500)}\n`);
     return undefined;
@@ -154,6 +206,7 @@ function main(): void {
   const avail = args.includes('--no-peers') ? { python: false, r: false, why: ['peers skipped (--no-peers)'] } : peerAvailability();
   process.stdout.write(`DeepAR accuracy benchmark: 2x40 LSTM, student-T, context 60, horizon 30, ${EPOCHS} epochs of 50 batches x 32, seeds ${SEEDS.join(',')}, ${THREADS} training thread(s)\n`);
   avail.why.forEach((w) => process.stdout.write(`note: ${w}\n`));
+  if (avail.python) process.stdout.write(`${peerBlasLine(peerBlas())} (accuracy does not depend on it)\n`);
   const peerDir = avail.python ? preparePeerData() : undefined;
   const summary: Record<string, unknown> = {};
 

@@ -60,7 +60,8 @@ export function timeFeaturesForFrequency(f: Frequency): TimeFeatureName[] {
 /**
  * Per-position covariates of one series: time features, age, dynamic features.
  * shape: [length, timeFeatures.length + 1 + numDynamic], row i is position `first + i` from the start;
- * `ageOffset` is the number of points of the series before `startMs` (when only its tail is prepared).
+ * `ageOffset` is the number of points of the series before `startMs` (when only its tail is prepared);
+ * rows before `from` are left 0 (not read by the caller).
  */
 export function covariates(
   startMs: number,
@@ -70,11 +71,12 @@ export function covariates(
   length: number,
   dynamicFeat: ReadonlyArray<ArrayLike<number>> = [],
   ageOffset = 0,
+  from = 0,
 ): Float64Array {
   const width = timeFeatures.length + 1 + dynamicFeat.length;
   const out = new Float64Array(length * width);
   const fns = timeFeatures.map((n) => TIME_FEATURES[n]);
-  for (let i = 0; i < length; i++) {
+  for (let i = from; i < length; i++) {
     const p = first + i;
     const d = new Date(timeAt(startMs, f, p));
     const o = i * width;

@@ -9,7 +9,57 @@
  * the model runs on the JS kernels. `setKernelBackend` switches this thread at run time.
  */
 
-export type KernelBackend = 'wasm' | 'js';
+/**
+ * 'js': plain JS, float64 (the reference); 'wasm': WebAssembly SIMD f64x2 products, bit-identical to
+ * 'js'; 'f32': the fused single-precision engine (the whole LSTM cell, its backward and the products
+ * in WebAssembly f32x4 over buffers in the module's memory; runtime/lstm-f32.ts), close to 'js' within
+ * the tolerance test/deepar/lstm-f32.test.ts states. Where the fused engine does not apply (numCells not
+ * a multiple of 4) an 'f32' thread runs the network on the 'wasm' products.
+ */
+export type KernelBackend = 'wasm' | 'js' | 'f32';
+
+/** What the fused engine does for one network (runtime/lstm-f32.ts implements it). */
+export interface FusedNetwork {
+  /** DeepARNetwork.forward's contract; reads the current parameters. */
+  forward(T: number, B: number, x: Float64Array, cats: Int32Array | null, dropoutRng: { uniform(): number } | null): Float64Array;
+  /** DeepARNetwork.backward's contract, after this engine's forward. */
+  backward(dOut: Float64Array, cats: Int32Array | null): void;
+  /** Sampling: S paths start from the state after the last forward (B = 1, its last step). */
+  startPaths(S: number): void;
+  /** One step of the S paths (see network-step.ts's stepNetwork for x, cats, out and sharedFrom). */
+  stepPaths(x: Float64Array, cats: Int32Array | null, out: Float64Array, sharedFrom: number): void;
+}
+
+/** Makes the fused engine of a network, or null where it does not apply. */
+export type FusedNetworkFactory = (net: FusedNetworkHost) => FusedNetwork | null;
+
+/** The network seen by the engine (network.ts's DeepARNetwork). */
+export interface FusedNetworkHost {
+  readonly spec: { inputSize: number; numCells: number; numLayers: number; numOutputs: number; embeddingDimension: number; dropoutRate: number };
+  readonly params: Float64Array;
+  readonly grads: Float64Array;
+  readonly layers: readonly { inputSize: number; wx: number; wh: number; b: number }[];
+  readonly embeddings: readonly { off: number; cardinality: number }[];
+  readonly head: { w: number; b: number };
+  readonly fullInputSize: number;
+}
+
+let fusedFactory: FusedNetworkFactory | undefined;
+
+/** Called by the runtime: how this thread builds the fused engine of a network. */
+export function installFusedNetwork(factory: FusedNetworkFactory): void {
+  fusedFactory = factory;
+}
+
+/** Whether this thread runs the fused engine (the 'f32' backend, with the engine installed). */
+export function fusedActive(): boolean {
+  return backend === 'f32' && fusedFactory !== undefined;
+}
+
+/** A new fused engine for `net`, or null where it does not apply (or none is installed). */
+export function fusedNetworkFor(net: FusedNetworkHost): FusedNetwork | null {
+  return fusedFactory ? fusedFactory(net) : null;
+}
 
 export type GemmFn = (
   M: number, N: number, K: number,
@@ -34,12 +84,12 @@ let backend: KernelBackend = 'js';
 
 /**
  * Installs how this thread loads the WebAssembly kernels (called by the runtime) and starts on
- * `preferred` when it is 'wasm' and they load; the loader runs at most once, when first needed.
+ * `preferred` when it is not 'js' and they load; the loader runs at most once, when first needed.
  */
 export function installWasmKernels(load: () => DenseKernels, preferred: KernelBackend): void {
   loadWasm = load;
   wasmKernels = undefined;
-  backend = preferred === 'wasm' && wasmAvailable() ? 'wasm' : 'js';
+  backend = preferred !== 'js' && wasmAvailable() ? preferred : 'js';
 }
 
 /** Whether the WebAssembly kernels load here (installed by the runtime, SIMD support, kernels.wasm present). */
@@ -62,7 +112,7 @@ export function kernelBackend(): KernelBackend {
 
 /** Switches this thread's kernels (other threads read DEEPAR_KERNELS when they start). */
 export function setKernelBackend(b: KernelBackend): void {
-  if (b === 'wasm' && !wasmAvailable()) throw new Error('the WebAssembly kernels do not load on this runtime');
+  if (b !== 'js' && !wasmAvailable()) throw new Error('the WebAssembly kernels do not load on this runtime');
   backend = b;
 }
 
@@ -79,7 +129,7 @@ export function gemmABt(
   accumulate: boolean,
   lda = K, ldb = K,
 ): void {
-  if (backend === 'wasm') wasmKernels!.gemmABt(M, N, K, A, aOff, B, bOff, C, cOff, accumulate, lda, ldb);
+  if (backend !== 'js') wasmKernels!.gemmABt(M, N, K, A, aOff, B, bOff, C, cOff, accumulate, lda, ldb);
   else gemmABtJs(M, N, K, A, aOff, B, bOff, C, cOff, accumulate, lda, ldb);
 }
 
@@ -147,7 +197,7 @@ export function transpose(
   src: Float64Array, srcOff: number, stride: number,
   dst: Float64Array,
 ): void {
-  if (backend === 'wasm') wasmKernels!.transpose(rows, cols, src, srcOff, stride, dst);
+  if (backend !== 'js') wasmKernels!.transpose(rows, cols, src, srcOff, stride, dst);
   else transposeJs(rows, cols, src, srcOff, stride, dst);
 }
 

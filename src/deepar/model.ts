@@ -63,8 +63,10 @@ export interface SeriesInput {
 /**
  * Pads and imputes one series and computes its covariates. With `keepLast`, only the last keepLast
  * points are prepared (enough for prediction: pastLength), with the same time, age and imputed values.
+ * With `covariateRows`, only the covariates of the last covariateRows positions are computed (the rest
+ * stay 0): prediction reads them only for the context and the horizon, not for the lags' reach.
  */
-export function prepareSeries(c: ModelConfig, s: SeriesInput, extra: number, keepLast = Infinity): PreparedSeries {
+export function prepareSeries(c: ModelConfig, s: SeriesInput, extra: number, keepLast = Infinity, covariateRows = Infinity): PreparedSeries {
   const pad = pastLength(c);
   const cut = Math.max(0, s.target.length - keepLast);
   const n = s.target.length - cut;
@@ -90,7 +92,7 @@ export function prepareSeries(c: ModelConfig, s: SeriesInput, extra: number, kee
   }
   const dyn = c.numDynamicFeat > 0 ? (s.dynamicFeat ?? []).slice(0, c.numDynamicFeat).map((d) => Array.prototype.slice.call(d, cut) as number[]) : [];
   const freq = parseFrequency(c.timeFreq);
-  const cov = covariates(timeAt(s.startMs, freq, cut), freq, c.timeFeatures, -pad, total, dyn, cut);
+  const cov = covariates(timeAt(s.startMs, freq, cut), freq, c.timeFeatures, -pad, total, dyn, cut, Math.max(0, total - covariateRows));
   const cats = new Int32Array(c.cardinalities.length);
   for (let k = 0; k < cats.length; k++) cats[k] = Math.min(Math.max(0, s.cat?.[k] ?? 0), c.cardinalities[k] - 1);
   return { length: n, pad, values, observed, cov, cats, firstObserved };

@@ -8,7 +8,7 @@
  * test/deepar/network.test.ts. All tensors are time-major: row r = t·B + b. Step-by-step unrolling for
  * sampling is in network-step.ts.
  */
-import { gemmABt, transpose } from './kernels';
+import { type FusedNetwork, fusedActive, fusedNetworkFor, gemmABt, transpose } from './kernels';
 import type { Rng } from './rng';
 
 export interface NetworkSpec {
@@ -51,6 +51,9 @@ export class DeepARNetwork {
   /** inputSize plus the embedding columns appended after the caller's features. */
   readonly fullInputSize: number;
   private ws: Workspace | undefined;
+  /** The fused f32 engine (made on first use on an 'f32' thread), and whether the last forward ran on it. */
+  private fused: FusedNetwork | null | undefined;
+  private forwardFused = false;
 
   /** `buffers` lets several threads share the parameters (SharedArrayBuffer-backed arrays). */
   constructor(readonly spec: NetworkSpec, buffers: { params?: Float64Array; grads?: Float64Array } = {}) {
@@ -91,6 +94,9 @@ export class DeepARNetwork {
    * (a view of the workspace, valid until the next call). Dropout is applied when `dropoutRng` is given.
    */
   forward(T: number, B: number, x: Float64Array, cats: Int32Array | null, dropoutRng: Rng | null): Float64Array {
+    const fused = this.fusedEngine();
+    this.forwardFused = fused !== null;
+    if (fused) return fused.forward(T, B, x, cats, dropoutRng);
     const { numCells: H, numLayers: L, numOutputs: K, inputSize } = this.spec;
     const w = this.workspace(T, B);
     const TB = T * B;
@@ -156,6 +162,7 @@ export class DeepARNetwork {
 
   /** Accumulates ∂loss/∂params into `grads` from dOut = ∂loss/∂outputs, shape [T·B, numOutputs], after forward. */
   backward(dOut: Float64Array, cats: Int32Array | null): void {
+    if (this.forwardFused) return this.fused!.backward(dOut, cats);
     const { numCells: H, numLayers: L, numOutputs: K, inputSize } = this.spec;
     const w = this.ws!;
     const { T, B } = w;
@@ -239,6 +246,13 @@ export class DeepARNetwork {
         }
       }
     }
+  }
+
+  /** The fused single-precision engine when this thread runs the 'f32' backend and it applies, else null. */
+  fusedEngine(): FusedNetwork | null {
+    if (!fusedActive()) return null;
+    if (this.fused === undefined) this.fused = fusedNetworkFor(this);
+    return this.fused;
   }
 
   private workspace(T: number, B: number): Workspace {

@@ -7,7 +7,7 @@ import { sampleQuantile } from '../core/metrics';
 import { type Likelihood, LIKELIHOOD_BY_NAME } from './likelihoods';
 import { contextScale, inputSize, type ModelConfig, pastLength, prepareSeries, type SeriesInput, writeInput } from './model';
 import type { DeepARNetwork } from './network';
-import { stepNetwork, stepScratch, zeroState } from './network-step';
+import { type RecurrentState, stepNetwork, stepScratch, zeroState } from './network-step';
 import { Rng } from './rng';
 
 export interface TrainedModel {
@@ -37,23 +37,35 @@ export class DeepARPredictor {
     const I = inputSize(config);
     const K = this.likelihood.numParams;
     const S = numSamples;
-    const s = prepareSeries(config, series, P, pastLength(config));
+    const s = prepareSeries(config, series, P, pastLength(config), C + P - 1); // covariates read: context and horizon
     const j = s.length;
     const scale = contextScale(config, s, j);
     // warm-up over the context: positions j − C + 1 … j, one sequence
-    const one = zeroState(net, 1);
+    const fused = net.fusedEngine();
     const x1 = new Float64Array(I);
-    const out1 = new Float64Array(K);
-    const scratch1 = stepScratch(net, 1);
-    for (let p = j - C + 1; p <= j; p++) {
-      writeInput(config, s, p, scale, x1, 0);
-      stepNetwork(net, x1, s.cats, one, out1, scratch1);
+    let out1 = new Float64Array(K);
+    let one: RecurrentState | undefined;
+    if (fused) {
+      // one sequence of C steps: its input projections are one product per layer
+      const xs = new Float64Array(C * I);
+      for (let p = j - C + 1; p <= j; p++) writeInput(config, s, p, scale, xs, (p - (j - C + 1)) * I);
+      out1 = fused.forward(C, 1, xs, s.cats, null).slice((C - 1) * K, C * K);
+      fused.startPaths(S);
+    } else {
+      one = zeroState(net, 1);
+      const scratch1 = stepScratch(net, 1);
+      for (let p = j - C + 1; p <= j; p++) {
+        writeInput(config, s, p, scale, x1, 0);
+        stepNetwork(net, x1, s.cats, one, out1, scratch1);
+      }
     }
-    const state = zeroState(net, S);
-    for (let l = 0; l < state.h.length; l++) {
-      for (let k = 0; k < S; k++) {
-        state.h[l].set(one.h[l], k * one.h[l].length);
-        state.c[l].set(one.c[l], k * one.c[l].length);
+    const state = zeroState(net, fused ? 0 : S);
+    if (one) {
+      for (let l = 0; l < state.h.length; l++) {
+        for (let k = 0; k < S; k++) {
+          state.h[l].set(one.h[l], k * one.h[l].length);
+          state.c[l].set(one.c[l], k * one.c[l].length);
+        }
       }
     }
     const cats = new Int32Array(S * s.cats.length);
@@ -65,9 +77,10 @@ export class DeepARPredictor {
       samples[k * P] = v;
       scaled[k * P] = v / scale;
     }
+    // the S paths advance together, one batch of S rows per step
     const x = new Float64Array(S * I);
     const out = new Float64Array(S * K);
-    const scratch = stepScratch(net, S);
+    const scratch = fused ? undefined : stepScratch(net, S);
     let varying = 0; // lags ≤ h read sampled values; the other columns are the same for every path
     for (let h = 1; h < P; h++) {
       while (varying < config.lags.length && config.lags[varying] <= h) varying++;
@@ -75,7 +88,8 @@ export class DeepARPredictor {
       for (let k = 1; k < S; k++) {
         for (let c = 0; c < varying; c++) x[k * I + c] = scaled[k * P + h - config.lags[c]];
       }
-      stepNetwork(net, x, cats, state, out, scratch, varying);
+      if (fused) fused.stepPaths(x, cats, out, varying);
+      else stepNetwork(net, x, cats, state, out, scratch!, varying);
       for (let k = 0; k < S; k++) {
         const v = this.likelihood.sample(out, k * K, scale, rng);
         samples[k * P + h] = v;

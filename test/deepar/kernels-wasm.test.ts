@@ -43,9 +43,10 @@ function withBackend<T>(b: KernelBackend, fn: () => T): T {
 }
 
 describe('WebAssembly kernels', () => {
-  it('load here and are the default backend unless DEEPAR_KERNELS=js', () => {
+  it('load here and are the default backend (fused f32 since issue 15; DEEPAR_KERNELS=wasm for the f64 products) unless DEEPAR_KERNELS=js', () => {
     expect(wasmAvailable()).toBe(true);
-    expect(kernelBackend()).toBe(process.env.DEEPAR_KERNELS === 'js' ? 'js' : 'wasm');
+    const env = process.env.DEEPAR_KERNELS;
+    expect(kernelBackend()).toBe(env === 'js' || env === 'wasm' ? env : 'f32');
     jest.isolateModules(() => {
       const env = process.env.DEEPAR_KERNELS;
       process.env.DEEPAR_KERNELS = 'js';

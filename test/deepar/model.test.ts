@@ -31,4 +31,22 @@ describe('Function: prepareSeries', () => {
     }
     expect(tail.length).toBe(pastLength(config));
   });
+
+  it('computes only the covariates a forecast reads (context and horizon) when asked, identical to the full ones', () => {
+    // Prepare
+    const target = seasonalSeries(2000);
+    const s = { startMs: START_MS, target, dynamicFeat: [Array.from({ length: 2012 }, (_, i) => i % 7)] };
+    const rows = config.contextLength + 12 - 1;
+    // Act
+    const tail = prepareSeries(config, s, 12, pastLength(config));
+    const read = prepareSeries(config, s, 12, pastLength(config), rows);
+    // Assess: the last `rows` positions are the same, the ones before are not computed
+    const w = covariateWidth(config);
+    const total = tail.values.length;
+    for (let i = total - rows; i < total; i++) {
+      for (let k = 0; k < w; k++) expect(read.cov[i * w + k]).toBe(tail.cov[i * w + k]);
+    }
+    expect(Array.from(read.cov.subarray(0, (total - rows) * w)).every((v) => v === 0)).toBe(true);
+    expect(Array.from(read.values)).toEqual(Array.from(tail.values));
+  });
 });

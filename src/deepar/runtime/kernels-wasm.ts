@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DenseKernels, type GemmFn, installWasmKernels as installIntoModel, type TransposeFn } from '../kernels';
+import { type DenseKernels, type GemmFn, installFusedNetwork, installWasmKernels as installIntoModel, type TransposeFn } from '../kernels';
+import { fusedLstmF32 } from './lstm-f32';
 
 /** The part of the WebAssembly JS API used here (the project's lib settings do not declare it). */
 declare namespace WebAssembly {
@@ -41,11 +42,14 @@ export interface WasmKernels extends DenseKernels {
 export const WASM_PATH = join(__dirname, '..', 'wasm', 'kernels.wasm');
 
 /**
- * Gives this thread's model the WebAssembly kernels and makes them its backend unless DEEPAR_KERNELS=js
- * (then they load only when asked for). Read once per thread, so helper threads follow it too.
+ * Gives this thread's model the WebAssembly kernels and the fused f32 engine (./lstm-f32.ts), and picks
+ * the backend from DEEPAR_KERNELS: 'js' (float64 reference), 'wasm' (float64 SIMD products, identical to
+ * 'js'), anything else the fused 'f32' engine. Read once per thread, so helper threads follow it too.
  */
 export function installWasmKernels(): void {
-  installIntoModel(() => loadWasmKernels(), process.env.DEEPAR_KERNELS === 'js' ? 'js' : 'wasm');
+  installFusedNetwork(fusedLstmF32);
+  const env = process.env.DEEPAR_KERNELS;
+  installIntoModel(() => loadWasmKernels(), env === 'js' || env === 'wasm' ? env : 'f32');
 }
 
 /** Instantiates the module; throws when WebAssembly SIMD is unavailable or the file is missing. */
