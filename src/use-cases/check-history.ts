@@ -1,0 +1,108 @@
+/**
+ * Check the history: how many minutes the feature group holds in the training window, against the
+ * minimum a training needs (`training/min-history-minutes`). A fresh stack has none: training then ends
+ * "waiting for data: N of M minutes", and monitoring, with no model on any stage, waits too (notified
+ * once) and starts the first training once the history suffices. The first day's state is kept in SSM
+ * (`<path>/state/first-day`), so each hourly run knows what was already said.
+ */
+import { MINUTE_MS, parseMinute } from '../core/feature-record';
+import {
+  FIRST_DAY_STATES, STAGES, decideFirstDay, hasEnoughHistory, noModelYetDetail, waitingMessage,
+  type FirstDayDecision, type FirstDayState, type HistoryCount, type Stage,
+} from '../core/monitoring-policy';
+import { readRunConfig } from '../core/run-config';
+import { ParameterNotFoundError } from '../ports/errors';
+import type { FeatureStore } from '../ports/feature-store';
+import type { MonitoringStore } from '../ports/monitoring-store';
+import type { ParameterStore } from '../ports/parameter-store';
+
+/** The first day's state, beside the run-time parameters but not one of them: the pipeline writes it. */
+export const FIRST_DAY_STATE_NAME = 'state/first-day';
+
+export const firstDayStateName = (path: string) => `${path.replace(/\/$/, '')}/${FIRST_DAY_STATE_NAME}`;
+
+export interface CheckHistoryDeps {
+  featureStore: FeatureStore;
+  parameterStore: ParameterStore;
+  parameterPath: string;
+}
+
+/** Distinct minutes the feature group holds in the window of `windowDays` ending at the last closed minute before `asOf`. */
+export async function countHistory(featureStore: FeatureStore, asOf: Date, windowDays: number): Promise<{ minutes: number; first?: string }> {
+  const to = Math.floor(asOf.getTime() / MINUTE_MS) * MINUTE_MS;
+  const from = to - Math.round(windowDays * 24 * 60) * MINUTE_MS;
+  const records = await featureStore.getRecords({ from: new Date(from), to: new Date(to) });
+  const minutes = new Set(records.map((r) => parseMinute(r.tx_minute)).filter((m): m is number => m !== undefined));
+  return { minutes: minutes.size, ...(minutes.size ? { first: new Date(Math.min(...minutes)).toISOString() } : {}) };
+}
+
+export interface TrainingHistoryInput {
+  asOf: Date;
+  windowDays: number;
+  minHistoryMinutes: number;
+}
+
+/**
+ * Training's gate: enough history, or "waiting for data". A training that goes on to train marks the
+ * first day's training as started, so monitoring never starts another "first" one.
+ */
+export async function checkTrainingHistory(deps: CheckHistoryDeps, input: TrainingHistoryInput) {
+  const { minutes } = await countHistory(deps.featureStore, input.asOf, input.windowDays);
+  const count: HistoryCount = { minutes, required: input.minHistoryMinutes };
+  const enough = hasEnoughHistory(count);
+  if (enough && (await readFirstDayState(deps)) !== 'training-started') await writeFirstDayState(deps, 'training-started');
+  return { ...count, enough, message: enough ? `${minutes} minutes of history (${input.minHistoryMinutes} needed)` : waitingMessage(count) };
+}
+
+export interface MonitoringHistoryDeps extends CheckHistoryDeps {
+  monitoringStore: MonitoringStore;
+  /** Whether an endpoint of that name exists, in any status: a stage without one has no model yet. */
+  endpointExists: (name: string) => Promise<boolean>;
+  /** Each stage's own endpoint. */
+  endpoints: Record<Stage, string>;
+}
+
+export type MonitoringHistory = HistoryCount & {
+  enough: boolean;
+  /** The stages with an endpoint: the ones monitoring measures. */
+  stagesWithModel: Stage[];
+  anyModelDeployed: boolean;
+  /** With no model on any stage: what the first day says to do. */
+  firstDay?: FirstDayDecision;
+};
+
+/**
+ * Monitoring's first look: which stages have a model (the others are recorded as "no model yet", never
+ * as stale data or a breach), and, when none has, what the first day says to do.
+ */
+export async function checkMonitoringHistory(deps: MonitoringHistoryDeps, input: { asOf: Date }): Promise<MonitoringHistory> {
+  const config = await readRunConfig(deps.parameterStore, deps.parameterPath);
+  const deployed = await Promise.all(STAGES.map(async (stage) => ((await deps.endpointExists(deps.endpoints[stage])) ? stage : undefined)));
+  const stagesWithModel = deployed.filter((s): s is Stage => s !== undefined);
+  for (const stage of STAGES.filter((s) => !stagesWithModel.includes(s))) {
+    await deps.monitoringStore.appendCheck({
+      at: input.asOf.toISOString(), stage, outcome: 'no-endpoint', endpoint: deps.endpoints[stage], detail: noModelYetDetail(deps.endpoints[stage]),
+    });
+  }
+  const { minutes } = await countHistory(deps.featureStore, input.asOf, config.windowDays);
+  const count: HistoryCount = { minutes, required: config.minHistoryMinutes };
+  const base = { ...count, enough: hasEnoughHistory(count), stagesWithModel, anyModelDeployed: stagesWithModel.length > 0 };
+  if (base.anyModelDeployed) return base;
+  const firstDay = decideFirstDay(count, await readFirstDayState(deps));
+  if (firstDay.nextState) await writeFirstDayState(deps, firstDay.nextState);
+  return { ...base, firstDay };
+}
+
+async function readFirstDayState(deps: CheckHistoryDeps): Promise<FirstDayState | undefined> {
+  try {
+    const { value } = await deps.parameterStore.get(firstDayStateName(deps.parameterPath));
+    return (FIRST_DAY_STATES as readonly string[]).includes(value) ? (value as FirstDayState) : undefined;
+  } catch (error) {
+    if (error instanceof ParameterNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+async function writeFirstDayState(deps: CheckHistoryDeps, state: FirstDayState): Promise<void> {
+  await deps.parameterStore.put(firstDayStateName(deps.parameterPath), state, { overwrite: true, description: "the first day's state, written by the pipeline" });
+}
