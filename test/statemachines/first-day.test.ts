@@ -98,7 +98,7 @@ describe('State machines: a fresh stack starts by itself', () => {
     const later = await monitorAt(f, new Date(f.asOf.getTime() + 3 * HOUR));
     expect(later.output).toMatchObject({ status: 'no-model-yet' });
     expect(trainings(f)).toHaveLength(1);
-    expect(subjects(f).filter((s) => s.startsWith('DeepAR monitoring'))).toHaveLength(2);
+    expect(subjects(f).filter((s) => s?.startsWith('DeepAR monitoring'))).toHaveLength(2);
   });
 
   it('BadMinHistory: a value that is not a whole number of minutes fails training and monitoring, naming the parameter', async () => {
