@@ -85,13 +85,13 @@ describe('Stack: sls package', () => {
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 2,
       'AWS::Events::Rule': 2, // monitoring's hourly run, the approval decisions' redelivery sweep
-      'AWS::IAM::Role': 18, // one per function, one per state machine, SageMaker's jobs
+      'AWS::IAM::Role': 19, // one per function, one per state machine, SageMaker's jobs
       'AWS::KMS::Alias': 1,
       'AWS::KMS::Key': 1,
-      'AWS::Lambda::Function': 12,
+      'AWS::Lambda::Function': 13,
       'AWS::Lambda::Permission': 2, // the HTTP API's and the sweep's schedule
-      'AWS::Lambda::Version': 12,
-      'AWS::Logs::LogGroup': 16, // one per function, one per state machine
+      'AWS::Lambda::Version': 13,
+      'AWS::Logs::LogGroup': 17, // one per function, one per state machine
       'AWS::S3::Bucket': 2,
       'AWS::S3::BucketPolicy': 2,
       'AWS::SNS::Subscription': 2, // the approvers on each topic
@@ -438,6 +438,7 @@ describe('Stack: functions', () => {
     redeliverDecisions: ['APPROVAL_TABLE'],
     measureAccuracy: ['FEATURE_GROUP_NAME', 'PARAMETER_PATH', 'MONITORING_TABLE', 'STAGING_ENDPOINT_NAME', 'PRODUCTION_ENDPOINT_NAME', 'POWERTOOLS_METRICS_NAMESPACE'],
     decideRetraining: ['MONITORING_TABLE', 'PARAMETER_PATH'],
+    checkHistory: ['FEATURE_GROUP_NAME', 'PARAMETER_PATH', 'MONITORING_TABLE', 'STAGING_ENDPOINT_NAME', 'PRODUCTION_ENDPOINT_NAME'],
     seedParameters: ['PARAMETER_PATH'],
   };
   const functions = readServerlessConfig().functions;
