@@ -1,8 +1,9 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import endpointErrors from '../fixtures/aws/sagemaker-endpoint-errors.json';
+import snsSubject from '../fixtures/aws/sns-publish-subject.json';
 import { sageMakerEndpointExists } from '../../src/adapters/aws/sagemaker-endpoint-existence';
-import { isDataStale } from '../../src/core/monitoring-policy';
+import { decideFirstDay, isDataStale } from '../../src/core/monitoring-policy';
 import { parseRunConfig, DEFAULT_PARAMETERS } from '../../src/core/run-config';
 import { checkMonitoringHistory, checkTrainingHistory, firstDayStateName } from '../../src/use-cases/check-history';
 import { range } from '../builders/feature-records';
@@ -108,6 +109,20 @@ describe('Use case: checkMonitoringHistory', () => {
       });
       expect(monitoringStore.checks).toEqual([]);
       await expect(parameterStore.get(firstDayStateName(PARAMETER_PATH))).rejects.toThrow(ParameterNotFoundError);
+    }
+  });
+});
+
+describe('Monitoring policy: the first day', () => {
+  it('sends only subjects SNS Publish accepts (test/fixtures/aws/sns-publish-subject.json)', () => {
+    const decisions = [
+      decideFirstDay({ minutes: 0, required: 1440 }, undefined),
+      decideFirstDay({ minutes: 99_999, required: 99_999 }, 'waiting'),
+      decideFirstDay({ minutes: 99_999, required: 1 }, 'training-started'),
+    ];
+    for (const { subject } of decisions) {
+      expect(subject.length).toBeLessThanOrEqual(snsSubject.rule.maxLength);
+      expect(subject).not.toMatch(/[\u0000-\u001f\u007f]/);
     }
   });
 });
