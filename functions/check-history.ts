@@ -12,7 +12,7 @@ import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
 import type { FeatureStore } from '../src/ports/feature-store';
 import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
-import { checkMonitoringHistory, checkTrainingHistory } from '../src/use-cases/check-history';
+import { checkMonitoringHistory, checkTrainingHistory, markStaleDataNotified } from '../src/use-cases/check-history';
 import { once, requireEnv, taskHandler } from './lib/middleware';
 import type { MonitoringSettings } from './measure-accuracy';
 
@@ -26,6 +26,8 @@ const CheckEvent = z.discriminatedUnion('machine', [
     minHistoryMinutes: z.number().int().positive(),
   }),
   z.object({ machine: z.literal('monitoring'), asOf: isoTime }),
+  /** Monitoring sent the stale-data notification: the rest of this outage stays quiet. */
+  z.object({ machine: z.literal('stale-data-notified') }),
 ]);
 
 export interface CheckHistoryDeps {
@@ -42,6 +44,7 @@ export function createHandler(deps: CheckHistoryDeps) {
     const settings = deps.settings();
     const common = { featureStore: deps.featureStore(), parameterStore: deps.parameterStore(), parameterPath: settings.PARAMETER_PATH };
     if (input.machine === 'training') return checkTrainingHistory(common, input);
+    if (input.machine === 'stale-data-notified') return markStaleDataNotified(common);
     return checkMonitoringHistory(
       {
         ...common,

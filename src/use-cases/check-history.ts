@@ -2,12 +2,12 @@
  * Check the history: how many minutes the feature group holds in the training window, against the
  * minimum a training needs (`training/min-history-minutes`). A fresh stack has none: training then ends
  * "waiting for data: N of M minutes", and monitoring, with no model on any stage, waits too (notified
- * once) and starts the first training once the history suffices. The first day's state is kept in SSM
- * (`<path>/state/first-day`), so each hourly run knows what was already said.
+ * once) and starts the first training once the history suffices. What was already said is kept in SSM
+ * (`<path>/state/first-day`, `<path>/state/stale-data`), so each hourly run knows it.
  */
 import { MINUTE_MS, parseMinute } from '../core/feature-record';
 import {
-  FIRST_DAY_STATES, STAGES, decideFirstDay, hasEnoughHistory, noModelYetDetail, waitingMessage,
+  FIRST_DAY_STATES, MAX_DATA_AGE_MINUTES, STAGES, decideFirstDay, hasEnoughHistory, isStale, noModelYetDetail, waitingMessage,
   type FirstDayDecision, type FirstDayState, type HistoryCount, type Stage,
 } from '../core/monitoring-policy';
 import { readRunConfig } from '../core/run-config';
@@ -21,6 +21,14 @@ export const FIRST_DAY_STATE_NAME = 'state/first-day';
 
 export const firstDayStateName = (path: string) => `${path.replace(/\/$/, '')}/${FIRST_DAY_STATE_NAME}`;
 
+/**
+ * Whether the current stale-data outage was notified (`notified`), or data flows (`clear`): stale data
+ * with a model deployed is notified once when the outage starts, not every hour of it.
+ */
+export const STALE_DATA_STATE_NAME = 'state/stale-data';
+
+export const staleDataStateName = (path: string) => `${path.replace(/\/$/, '')}/${STALE_DATA_STATE_NAME}`;
+
 export interface CheckHistoryDeps {
   featureStore: FeatureStore;
   parameterStore: ParameterStore;
@@ -28,12 +36,12 @@ export interface CheckHistoryDeps {
 }
 
 /** Distinct minutes the feature group holds in the window of `windowDays` ending at the last closed minute before `asOf`. */
-export async function countHistory(featureStore: FeatureStore, asOf: Date, windowDays: number): Promise<{ minutes: number; first?: string }> {
+export async function countHistory(featureStore: FeatureStore, asOf: Date, windowDays: number): Promise<{ minutes: number; latest?: Date }> {
   const to = Math.floor(asOf.getTime() / MINUTE_MS) * MINUTE_MS;
   const from = to - Math.round(windowDays * 24 * 60) * MINUTE_MS;
   const records = await featureStore.getRecords({ from: new Date(from), to: new Date(to) });
   const minutes = new Set(records.map((r) => parseMinute(r.tx_minute)).filter((m): m is number => m !== undefined));
-  return { minutes: minutes.size, ...(minutes.size ? { first: new Date(Math.min(...minutes)).toISOString() } : {}) };
+  return { minutes: minutes.size, ...(minutes.size ? { latest: new Date(Math.max(...minutes)) } : {}) };
 }
 
 export interface TrainingHistoryInput {
@@ -69,6 +77,8 @@ export type MonitoringHistory = HistoryCount & {
   anyModelDeployed: boolean;
   /** With no model on any stage: what the first day says to do. */
   firstDay?: FirstDayDecision;
+  /** The current stale-data outage was notified already: stay quiet. Cleared as soon as data flows. */
+  staleDataNotified: boolean;
 };
 
 /**
@@ -84,13 +94,35 @@ export async function checkMonitoringHistory(deps: MonitoringHistoryDeps, input:
       at: input.asOf.toISOString(), stage, outcome: 'no-endpoint', endpoint: deps.endpoints[stage], detail: noModelYetDetail(deps.endpoints[stage]),
     });
   }
-  const { minutes } = await countHistory(deps.featureStore, input.asOf, config.windowDays);
+  const { minutes, latest } = await countHistory(deps.featureStore, input.asOf, config.windowDays);
   const count: HistoryCount = { minutes, required: config.minHistoryMinutes };
-  const base = { ...count, enough: hasEnoughHistory(count), stagesWithModel, anyModelDeployed: stagesWithModel.length > 0 };
+  const staleDataNotified = await staleDataOutageNotified(deps, !isStale(latest, input.asOf, MAX_DATA_AGE_MINUTES));
+  const base = { ...count, enough: hasEnoughHistory(count), stagesWithModel, anyModelDeployed: stagesWithModel.length > 0, staleDataNotified };
   if (base.anyModelDeployed) return base;
   const firstDay = decideFirstDay(count, await readFirstDayState(deps));
   if (firstDay.nextState) await writeFirstDayState(deps, firstDay.nextState);
   return { ...base, firstDay };
+}
+
+/** Monitoring notified the stale data it found: the outage is told once, until data flows again. */
+export async function markStaleDataNotified(deps: CheckHistoryDeps): Promise<{ staleDataNotified: true }> {
+  await deps.parameterStore.put(staleDataStateName(deps.parameterPath), 'notified', { overwrite: true, description: 'the current stale-data outage was notified, written by the pipeline' });
+  return { staleDataNotified: true };
+}
+
+/** Whether this outage was notified; fresh data ends the outage (the next stale hour notifies again). */
+async function staleDataOutageNotified(deps: CheckHistoryDeps, dataFlows: boolean): Promise<boolean> {
+  const name = staleDataStateName(deps.parameterPath);
+  let state: string | undefined;
+  try {
+    state = (await deps.parameterStore.get(name)).value;
+  } catch (error) {
+    if (!(error instanceof ParameterNotFoundError)) throw error;
+  }
+  if (state !== 'notified') return false;
+  if (!dataFlows) return true;
+  await deps.parameterStore.put(name, 'clear', { overwrite: true });
+  return false;
 }
 
 async function readFirstDayState(deps: CheckHistoryDeps): Promise<FirstDayState | undefined> {

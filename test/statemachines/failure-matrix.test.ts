@@ -45,6 +45,7 @@ const REACH: Record<string, Record<string, Reach>> = {
   monitoring: {
     MeasureAccuracy: {}, ListTrainings: {}, DecideRetraining: {}, NotifyStaleData: { scenario: { decision: 'stale' } }, StartRetraining: {},
     CheckHistory: {}, StartFirstTraining: { scenario: { firstDay: 'start' } }, NotifyFirstDay: { scenario: { firstDay: 'wait' } },
+    MarkStaleDataNotified: { scenario: { decision: 'stale' } },
   },
 };
 

@@ -135,11 +135,12 @@ export class FakeAws {
       case 'checkHistory': {
         // Training: the history suffices. Monitoring: models on both stages, unless the scenario is a fresh stack.
         if (input.machine === 'training') return { minutes: 1440, required: 1440, enough: true, message: '1440 minutes of history (1440 needed)' };
+        if (input.machine === 'stale-data-notified') return { staleDataNotified: true };
         const firstDay = this.scenario.firstDay;
-        if (!firstDay) return { minutes: 1440, required: 1440, enough: true, stagesWithModel: ['staging', 'production'], anyModelDeployed: true };
+        if (!firstDay) return { minutes: 1440, required: 1440, enough: true, stagesWithModel: ['staging', 'production'], anyModelDeployed: true, staleDataNotified: false };
         const start = firstDay === 'start';
         return {
-          minutes: start ? 1440 : 12, required: 1440, enough: start, stagesWithModel: [], anyModelDeployed: false,
+          minutes: start ? 1440 : 12, required: 1440, enough: start, stagesWithModel: [], anyModelDeployed: false, staleDataNotified: false,
           firstDay: { status: start ? 'first-training' : 'waiting-for-data', message: start ? 'the history suffices' : 'waiting for data: 12 of 1440 minutes', startFirstTraining: start, notify: true, subject: 'first day' },
         };
       }

@@ -5,7 +5,7 @@ import snsSubject from '../fixtures/aws/sns-publish-subject.json';
 import { sageMakerEndpointExists } from '../../src/adapters/aws/sagemaker-endpoint-existence';
 import { decideFirstDay, isDataStale } from '../../src/core/monitoring-policy';
 import { parseRunConfig, DEFAULT_PARAMETERS } from '../../src/core/run-config';
-import { checkMonitoringHistory, checkTrainingHistory, firstDayStateName } from '../../src/use-cases/check-history';
+import { checkMonitoringHistory, checkTrainingHistory, firstDayStateName, markStaleDataNotified, staleDataStateName } from '../../src/use-cases/check-history';
 import { range } from '../builders/feature-records';
 import { ParameterNotFoundError } from '../../src/ports/errors';
 import { InMemoryMonitoringStore } from './fakes';
@@ -110,6 +110,24 @@ describe('Use case: checkMonitoringHistory', () => {
       expect(monitoringStore.checks).toEqual([]);
       await expect(parameterStore.get(firstDayStateName(PARAMETER_PATH))).rejects.toThrow(ParameterNotFoundError);
     }
+  });
+});
+
+describe('Use case: stale data notified once per outage', () => {
+  it('stays notified while the data is stale, and clears as soon as it flows', async () => {
+    // Prepare: minutes 0..59 held, a model on both stages.
+    const { deps, parameterStore } = await aMonitoringCheck(60, { deployed: Object.values(ENDPOINTS) });
+    const at = (minute: number) => checkMonitoringHistory(deps, { asOf: minutesAfterT0(minute) });
+
+    // Act / Assess: nothing notified yet.
+    expect((await at(120)).staleDataNotified).toBe(false);
+    await markStaleDataNotified(deps);
+    // Still stale an hour later: notified already.
+    expect((await at(180)).staleDataNotified).toBe(true);
+    // Data flows (the latest minute is fresh at minute 61): cleared, so the next outage is told again.
+    expect((await at(61)).staleDataNotified).toBe(false);
+    expect((await parameterStore.get(staleDataStateName(PARAMETER_PATH))).value).toBe('clear');
+    expect((await at(240)).staleDataNotified).toBe(false);
   });
 });
 
