@@ -38,7 +38,8 @@ describe('State machine: monitoring', () => {
     const execution = await monitorAt(f, f.asOf);
     expect(execution.output).toMatchObject({ status: 'first-training' });
     const checks = await f.pipeline.monitoringStore.recentChecks(10);
-    expect(checks.map((c) => [c.stage, c.outcome, c.detail])).toEqual([
+    // Both recorded at the same time: in either order.
+    expect(checks.map((c) => [c.stage, c.outcome, c.detail]).sort((a, b) => String(b[0]).localeCompare(String(a[0])))).toEqual([
       ['staging', 'no-endpoint', 'no model yet: no endpoint btc-fee-deepar-local-staging exists'],
       ['production', 'no-endpoint', 'no model yet: no endpoint btc-fee-deepar-local-production exists'],
     ]);
