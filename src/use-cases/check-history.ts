@@ -70,15 +70,15 @@ export interface MonitoringHistoryDeps extends CheckHistoryDeps {
   endpoints: Record<Stage, string>;
 }
 
-export type MonitoringHistory = HistoryCount & {
-  enough: boolean;
+export type MonitoringHistory = Partial<HistoryCount> & {
   /** The stages with an endpoint: the ones monitoring measures. */
   stagesWithModel: Stage[];
   anyModelDeployed: boolean;
-  /** With no model on any stage: what the first day says to do. */
-  firstDay?: FirstDayDecision;
   /** The current stale-data outage was notified already: stay quiet. Cleared as soon as data flows. */
   staleDataNotified: boolean;
+  /** With no model on any stage (and then the history is counted): is it enough, and what the first day says to do. */
+  enough?: boolean;
+  firstDay?: FirstDayDecision;
 };
 
 /**
@@ -94,14 +94,18 @@ export async function checkMonitoringHistory(deps: MonitoringHistoryDeps, input:
       at: input.asOf.toISOString(), stage, outcome: 'no-endpoint', endpoint: deps.endpoints[stage], detail: noModelYetDetail(deps.endpoints[stage]),
     });
   }
+  if (stagesWithModel.length > 0) {
+    // Only the last minutes tell whether data flows: the whole window is read only while there is no model.
+    const { latest } = await countHistory(deps.featureStore, input.asOf, (MAX_DATA_AGE_MINUTES + 1) / (24 * 60));
+    const staleDataNotified = await staleDataOutageNotified(deps, !isStale(latest, input.asOf, MAX_DATA_AGE_MINUTES));
+    return { stagesWithModel, anyModelDeployed: true, staleDataNotified };
+  }
   const { minutes, latest } = await countHistory(deps.featureStore, input.asOf, config.windowDays);
   const count: HistoryCount = { minutes, required: config.minHistoryMinutes };
   const staleDataNotified = await staleDataOutageNotified(deps, !isStale(latest, input.asOf, MAX_DATA_AGE_MINUTES));
-  const base = { ...count, enough: hasEnoughHistory(count), stagesWithModel, anyModelDeployed: stagesWithModel.length > 0, staleDataNotified };
-  if (base.anyModelDeployed) return base;
   const firstDay = decideFirstDay(count, await readFirstDayState(deps));
   if (firstDay.nextState) await writeFirstDayState(deps, firstDay.nextState);
-  return { ...base, firstDay };
+  return { ...count, enough: hasEnoughHistory(count), stagesWithModel, anyModelDeployed: false, staleDataNotified, firstDay };
 }
 
 /** Monitoring notified the stale data it found: the outage is told once, until data flows again. */
