@@ -14,7 +14,10 @@ import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
 import { checkMonitoringHistory, checkTrainingHistory, markStaleDataNotified } from '../src/use-cases/check-history';
 import { once, requireEnv, taskHandler } from './lib/middleware';
-import type { MonitoringSettings } from './measure-accuracy';
+import type { DeploymentSettings } from '../src/core/deployment-settings';
+
+/** What it needs of the deployment settings (its environment is the monitoring Lambdas'). */
+type CheckHistorySettings = Pick<DeploymentSettings, 'PARAMETER_PATH' | 'STAGING_ENDPOINT_NAME' | 'PRODUCTION_ENDPOINT_NAME'>;
 
 const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time').transform((s) => new Date(s));
 
@@ -35,7 +38,7 @@ export interface CheckHistoryDeps {
   parameterStore: () => ParameterStore;
   monitoringStore: () => MonitoringStore;
   endpointExists: () => (name: string) => Promise<boolean>;
-  settings: () => MonitoringSettings;
+  settings: () => CheckHistorySettings;
   logger: Logger;
 }
 
