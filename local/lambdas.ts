@@ -16,6 +16,7 @@ import { createHandler as redeliverDecisions } from '../functions/redeliver-deci
 import { createHandler as updateThreshold } from '../functions/update-threshold';
 import { createHandler as measureAccuracy } from '../functions/measure-accuracy';
 import { createHandler as decideRetraining } from '../functions/decide-retraining';
+import { createHandler as checkHistory } from '../functions/check-history';
 import type { MetricsPublisher } from '../src/ports/metrics-publisher';
 import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ApprovalStore } from '../src/ports/approval-store';
@@ -34,6 +35,8 @@ export interface LambdaDeps {
   twin: Twin;
   settings: DeploymentSettings;
   forecaster: EndpointForecaster;
+  /** Whether an endpoint exists, in any status (local/adapters/local-endpoint-existence). */
+  endpointExists: (name: string) => Promise<boolean>;
   approvals: ApprovalStore;
   mailer: Mailer;
   callbacks: TaskCallbacks;
@@ -76,6 +79,15 @@ const WIRINGS: Record<string, (deps: LambdaDeps, logger: Logger) => Handler> = {
       monitoringStore: () => monitoringStore,
       settings: () => settings,
       now,
+      logger,
+    }),
+  'functions/check-history': ({ twin, settings, monitoringStore, endpointExists }, logger) =>
+    checkHistory({
+      featureStore: () => twin.featureStore,
+      parameterStore: () => twin.parameterStore,
+      monitoringStore: () => monitoringStore,
+      endpointExists: () => endpointExists,
+      settings: () => settings,
       logger,
     }),
   'functions/decide-retraining': ({ twin, settings, monitoringStore, now }, logger) =>

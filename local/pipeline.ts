@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { LocalEndpointForecaster } from './adapters/local-endpoint-forecaster';
+import { localEndpointExists } from './adapters/local-endpoint-existence';
 import { OutboxMailer } from './adapters/outbox-mailer';
 import { SqliteApprovalStore } from './adapters/sqlite-approval-store';
 import { SqliteMetricsPublisher } from './adapters/sqlite-metrics-publisher';
@@ -94,6 +95,7 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
     twin,
     settings,
     forecaster: new LocalEndpointForecaster(sageMaker),
+    endpointExists: localEndpointExists(sageMaker),
     approvals,
     mailer,
     callbacks: taskTokens,

@@ -80,9 +80,14 @@ export function decideRetraining(history: readonly Check[], policy: RetrainingPo
   return { retrain: true, stage: worst.stage, consecutiveBreaches: worst.run, reason: `${worst.run} consecutive checks of ${worst.stage} over the threshold` };
 }
 
-/** The latest check of each stage found stale data (ingestion stalled). */
+/**
+ * The latest check of each stage that has a model found stale data (ingestion stalled). A stage with no
+ * endpoint (no model yet) says nothing about the data, and a stack with no model at all is waiting, not stalled.
+ */
 export function isDataStale(history: readonly Check[]): boolean {
-  return STAGES.every((stage) => history.filter((c) => c.stage === stage).at(-1)?.outcome === 'stale-data');
+  const latest = STAGES.map((stage) => history.filter((c) => c.stage === stage).at(-1)?.outcome);
+  const withModel = latest.filter((outcome) => outcome !== 'no-endpoint');
+  return withModel.length > 0 && withModel.every((outcome) => outcome === 'stale-data');
 }
 
 export type MonitoringDecision = Decision & {
@@ -109,4 +114,64 @@ export const MAX_DATA_AGE_MINUTES = 10;
 /** Stale data: the latest stored minute is older than `maxAgeMinutes` before now (ingestion stalled). */
 export function isStale(latestMinute: Date | undefined, now: Date, maxAgeMinutes: number): boolean {
   return !latestMinute || now.getTime() - latestMinute.getTime() > maxAgeMinutes * 60_000;
+}
+
+/**
+ * What the first day has done so far, kept between hourly runs (in SSM): `waiting` once the waiting was
+ * notified, `training-started` once a training found enough history (it was notified, or someone started it).
+ */
+export type FirstDayState = 'waiting' | 'training-started';
+
+export const FIRST_DAY_STATES: readonly FirstDayState[] = ['waiting', 'training-started'];
+
+export interface HistoryCount {
+  /** Minutes the feature group holds in the training window. */
+  minutes: number;
+  /** The minimum (training/min-history-minutes). */
+  required: number;
+}
+
+/** The check recorded for a stage with no endpoint at all: the dashboard shows it as "no model yet". */
+export const noModelYetDetail = (endpoint: string) => `no model yet: no endpoint ${endpoint} exists`;
+
+export const waitingMessage = ({ minutes, required }: HistoryCount) => `waiting for data: ${minutes} of ${required} minutes`;
+
+export const hasEnoughHistory = ({ minutes, required }: HistoryCount) => minutes >= required;
+
+export type FirstDayDecision = {
+  /** `waiting-for-data` while the history is short; `no-model-yet` once a first training has started. */
+  status: 'waiting-for-data' | 'no-model-yet' | 'first-training';
+  message: string;
+  startFirstTraining: boolean;
+  /** Tell the people now (a change of state), or stay quiet (the same state as an hour ago). */
+  notify: boolean;
+  subject: string;
+  /** The state to keep; undefined keeps it as it is. */
+  nextState?: FirstDayState;
+};
+
+/**
+ * Monitoring with no model on any stage: wait while the history is short (notified once, when the
+ * waiting begins), start the first training once it suffices (notified once), and after that say that
+ * no model is deployed yet. A training that started (by anyone) is never started again from here: later
+ * trainings come from breaches, or by hand.
+ */
+export function decideFirstDay(count: HistoryCount, state: FirstDayState | undefined): FirstDayDecision {
+  if (state === 'training-started') {
+    return {
+      status: 'no-model-yet', startFirstTraining: false, notify: false, subject: 'DeepAR monitoring: no model yet',
+      message: `no model deployed yet: the first training has started (${count.minutes} of ${count.required} minutes of history); its model waits for approval or failed`,
+    };
+  }
+  if (!hasEnoughHistory(count)) {
+    return {
+      status: 'waiting-for-data', startFirstTraining: false, notify: state !== 'waiting', subject: 'DeepAR monitoring: waiting for data',
+      message: waitingMessage(count), ...(state !== 'waiting' ? { nextState: 'waiting' as const } : {}),
+    };
+  }
+  return {
+    status: 'first-training', startFirstTraining: true, notify: true, subject: 'DeepAR monitoring: first training started',
+    message: `the history suffices (${count.minutes} of ${count.required} minutes): the first training starts`,
+    nextState: 'training-started',
+  };
 }

@@ -10,6 +10,7 @@ import { MINUTE_MS } from './feature-record';
 export const PARAMETER_NAMES = {
   hyperparameters: 'training/hyperparameters',
   windowDays: 'training/window-days',
+  minHistoryMinutes: 'training/min-history-minutes',
   threshold: 'quality/threshold',
   updateRate: 'quality/update-rate',
   breachesBeforeRetraining: 'monitoring/breaches-before-retraining',
@@ -40,6 +41,7 @@ export const DEFAULT_HYPERPARAMETERS: Readonly<Record<string, string>> = {
 export const DEFAULT_PARAMETERS: Readonly<Record<ParameterKey, string>> = {
   hyperparameters: JSON.stringify(DEFAULT_HYPERPARAMETERS),
   windowDays: '7',
+  minHistoryMinutes: '1440',
   threshold: '0.5',
   updateRate: '0.5',
   breachesBeforeRetraining: '3',
@@ -53,6 +55,7 @@ export const DEFAULT_PARAMETERS: Readonly<Record<ParameterKey, string>> = {
 export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
   hyperparameters: 'DeepAR hyperparameters (JSON object of strings, SageMaker names)',
   windowDays: 'days of history each training reads from the feature store',
+  minHistoryMinutes: 'minutes the feature group must hold in the window before a training trains (a fresh stack waits)',
   threshold: 'mean wQuantileLoss at or under which a trained model is registered',
   updateRate: 'how far an approved better model moves the threshold toward its loss (0..1)',
   breachesBeforeRetraining: 'consecutive monitoring breaches that start a retraining',
@@ -69,6 +72,8 @@ export function parameterName(path: string, key: ParameterKey): string {
 export interface RunConfig {
   hyperparameters: Record<string, string>;
   windowDays: number;
+  /** Minutes of history the window must hold before a training trains: below it, the run waits for data. */
+  minHistoryMinutes: number;
   threshold: number;
   updateRate: number;
   breachesBeforeRetraining: number;
@@ -112,6 +117,7 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
   return {
     hyperparameters: hyperparameters as Record<string, string>,
     windowDays: number('windowDays', (n) => n > 0 && n <= 60, 'a number of days in (0, 60]'),
+    minHistoryMinutes: number('minHistoryMinutes', (n) => Number.isInteger(n) && n >= 1, 'a whole number of minutes, 1 or more'),
     threshold: number('threshold', (n) => n > 0, 'a positive loss'),
     updateRate: number('updateRate', (n) => n >= 0 && n <= 1, 'a rate in [0, 1]'),
     breachesBeforeRetraining: number('breachesBeforeRetraining', (n) => Number.isInteger(n) && n >= 1, 'a whole number of checks, 1 or more'),

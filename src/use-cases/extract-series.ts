@@ -6,7 +6,7 @@
  */
 import { buildDeepArChannels } from '../core/deepar-channels';
 import { InsufficientDataError } from '../core/errors';
-import { MINUTE_MS, formatMinute } from '../core/feature-record';
+import { MINUTE_MS, formatMinute, parseMinute } from '../core/feature-record';
 import { buildSeries } from '../core/series';
 import type { FeatureStore } from '../ports/feature-store';
 import type { ObjectStore } from '../ports/object-store';
@@ -30,8 +30,11 @@ export interface ExtractSeriesInput {
 export async function extractSeries(deps: ExtractSeriesDeps, input: ExtractSeriesInput) {
   // The window ends at the last closed minute before asOf.
   const to = Math.floor(input.asOf.getTime() / MINUTE_MS) * MINUTE_MS;
-  const from = to - Math.round(input.windowDays * 24 * 60) * MINUTE_MS;
-  const records = await deps.featureStore.getRecords({ from: new Date(from), to: new Date(to) });
+  const windowStart = to - Math.round(input.windowDays * 24 * 60) * MINUTE_MS;
+  const records = await deps.featureStore.getRecords({ from: new Date(windowStart), to: new Date(to) });
+  // The window is what exists, up to windowDays: a young feature group is not padded with days of missing minutes.
+  const held = records.map((r) => parseMinute(r.tx_minute)).filter((m): m is number => m !== undefined);
+  const from = held.length ? Math.max(windowStart, Math.min(...held)) : windowStart;
   const series = buildSeries(records, { from: new Date(from), to: new Date(to), minValidPoints: input.minValidPoints });
   const channels = buildDeepArChannels(series, {
     predictionLength: input.predictionLength,

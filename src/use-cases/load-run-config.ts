@@ -42,6 +42,7 @@ export async function loadRunConfig(deps: { parameterStore: ParameterStore; sett
     reason: input?.reason ?? 'manual start',
     hyperparameters: config.hyperparameters,
     windowDays: config.windowDays,
+    minHistoryMinutes: config.minHistoryMinutes,
     predictionLength: hp.predictionLength,
     minValidPoints: hp.contextLength + hp.predictionLength,
     threshold: config.threshold,

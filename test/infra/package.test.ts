@@ -88,14 +88,14 @@ describe('Stack: sls package', () => {
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 2,
       'AWS::Events::Rule': 3, // monitoring's hourly run, the approval decisions' redelivery sweep, the fee producer's poll
-      'AWS::IAM::Role': 19, // one per function, one per state machine, SageMaker's jobs
+      'AWS::IAM::Role': 20, // one per function, one per state machine, SageMaker's jobs
       'AWS::KMS::Alias': 1,
       'AWS::KMS::Key': 1,
       'AWS::Lambda::EventInvokeConfig': 1, // the fee producer: no asynchronous retries
-      'AWS::Lambda::Function': 13,
+      'AWS::Lambda::Function': 14,
       'AWS::Lambda::Permission': 3, // the HTTP API's, the sweep's and the producer's schedules
-      'AWS::Lambda::Version': 13,
-      'AWS::Logs::LogGroup': 17, // one per function, one per state machine
+      'AWS::Lambda::Version': 14,
+      'AWS::Logs::LogGroup': 18, // one per function, one per state machine
       'AWS::S3::Bucket': 2,
       'AWS::S3::BucketPolicy': 2,
       'AWS::SNS::Subscription': 2, // the approvers on each topic
@@ -444,6 +444,7 @@ describe('Stack: functions', () => {
     redeliverDecisions: ['APPROVAL_TABLE'],
     measureAccuracy: ['FEATURE_GROUP_NAME', 'PARAMETER_PATH', 'MONITORING_TABLE', 'STAGING_ENDPOINT_NAME', 'PRODUCTION_ENDPOINT_NAME', 'POWERTOOLS_METRICS_NAMESPACE'],
     decideRetraining: ['MONITORING_TABLE', 'PARAMETER_PATH'],
+    checkHistory: ['FEATURE_GROUP_NAME', 'PARAMETER_PATH', 'MONITORING_TABLE', 'STAGING_ENDPOINT_NAME', 'PRODUCTION_ENDPOINT_NAME'],
     seedParameters: ['PARAMETER_PATH'],
   };
   const functions = readServerlessConfig().functions;

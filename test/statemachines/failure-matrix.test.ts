@@ -28,7 +28,7 @@ type Reach = { scenario?: Scenario; after?: string };
 const DEFAULTS: Record<string, Scenario> = { training: { gate: 'pass' }, deployment: { registered: true }, deployEndpoint: { endpointExists: true }, monitoring: { decision: 'retrain' } };
 const REACH: Record<string, Record<string, Reach>> = {
   training: {
-    ListRunningTrainings: {}, LoadRunConfig: {}, ExtractSeries: {}, TrainModel: {}, CreateModel: {}, ForecastHoldout: {}, EvaluateForecast: {},
+    ListRunningTrainings: {}, LoadRunConfig: {}, CheckHistory: {}, ExtractSeries: {}, TrainModel: {}, CreateModel: {}, ForecastHoldout: {}, EvaluateForecast: {},
     NotifyModelNotRegistered: { scenario: { gate: 'fail' } }, RegisterModel: {}, StartDeployment: {}, RejectUnapprovableModel: { after: 'StartDeployment' }, NotifyTrainingFailed: { after: 'LoadRunConfig' },
   },
   deployment: {
@@ -44,6 +44,8 @@ const REACH: Record<string, Record<string, Reach>> = {
   },
   monitoring: {
     MeasureAccuracy: {}, ListTrainings: {}, DecideRetraining: {}, NotifyStaleData: { scenario: { decision: 'stale' } }, StartRetraining: {},
+    CheckHistory: {}, StartFirstTraining: { scenario: { firstDay: 'start' } }, NotifyFirstDay: { scenario: { firstDay: 'wait' } },
+    MarkStaleDataNotified: { scenario: { decision: 'stale' } },
   },
 };
 

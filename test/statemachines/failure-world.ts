@@ -32,6 +32,8 @@ export interface Scenario {
   registered?: boolean;
   /** monitoring: the retraining decision. */
   decision?: 'retrain' | 'hold' | 'stale';
+  /** monitoring: a stack with no model on any stage, waiting for data or starting its first training. */
+  firstDay?: 'wait' | 'start';
 }
 
 const PACKAGE_ARN = `arn:aws:sagemaker:${LOCAL_REGION}:${LOCAL_ACCOUNT}:model-package/btc-fee-deepar-local/1`;
@@ -107,7 +109,7 @@ export class FakeAws {
     switch (fn) {
       case 'loadRunConfig':
         return {
-          jobName: 'btc-fee-deepar-local-training-x', asOf: '2025-03-06T02:13:00Z', windowDays: 1, predictionLength: 30, minValidPoints: 90,
+          jobName: 'btc-fee-deepar-local-training-x', asOf: '2025-03-06T02:13:00Z', windowDays: 1, minHistoryMinutes: 1440, predictionLength: 30, minValidPoints: 90,
           dataPrefix: 's3://mlops-local/training/x', image: 'forecasting-deepar:local', sagemakerRoleArn: 'arn:aws:iam::000000000000:role/r',
           hyperparameters: { epochs: '1' }, modelOutputPath: 's3://mlops-local/training/x/model', trainingInstanceType: 'ml.c5.xlarge',
           transformInstanceType: 'ml.c5.xlarge', inferenceConfig: '{}', threshold: 0.5, evaluationWindows: 4, minImprovement: 0.01, productionEndpoint: `${LOCAL_SERVICE}-${LOCAL_STAGE}-production`,
@@ -131,6 +133,18 @@ export class FakeAws {
         return { previous: 0.5, current: 0.3, updated: true, version: 2 };
       case 'measureAccuracy':
         return { stage: input.stage, outcome: 'measured', loss: 0.2 };
+      case 'checkHistory': {
+        // Training: the history suffices. Monitoring: models on both stages, unless the scenario is a fresh stack.
+        if (input.machine === 'training') return { minutes: 1440, required: 1440, enough: true, message: '1440 minutes of history (1440 needed)' };
+        if (input.machine === 'stale-data-notified') return { staleDataNotified: true };
+        const firstDay = this.scenario.firstDay;
+        if (!firstDay) return { minutes: 1440, required: 1440, enough: true, stagesWithModel: ['staging', 'production'], anyModelDeployed: true, staleDataNotified: false };
+        const start = firstDay === 'start';
+        return {
+          minutes: start ? 1440 : 12, required: 1440, enough: start, stagesWithModel: [], anyModelDeployed: false, staleDataNotified: false,
+          firstDay: { status: start ? 'first-training' : 'waiting-for-data', message: start ? 'the history suffices' : 'waiting for data: 12 of 1440 minutes', startFirstTraining: start, notify: true, subject: 'first day' },
+        };
+      }
       case 'decideRetraining': {
         const d = this.scenario.decision ?? 'hold';
         return { retrain: d === 'retrain', staleData: d === 'stale', reason: `decided: ${d}` };

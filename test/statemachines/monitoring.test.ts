@@ -33,10 +33,17 @@ describe('State machine: monitoring', () => {
   });
   afterEach(async () => f?.dispose());
 
-  it('NoDeployedStage: says so and starts nothing', async () => {
+  it('NoDeployedStage: records "no model yet" for each stage, and with the minimum history in, starts the first training', async () => {
+    // Issue 12: a stack with no model and a day of history trains by itself (it used to start nothing and wait for a person).
     const execution = await monitorAt(f, f.asOf);
-    expect(execution.output).toMatchObject({ status: 'checked', checks: [{ stage: 'staging', outcome: 'no-endpoint' }, { stage: 'production', outcome: 'no-endpoint' }] });
-    expect(trainings(f)).toHaveLength(0);
+    expect(execution.output).toMatchObject({ status: 'first-training' });
+    const checks = await f.pipeline.monitoringStore.recentChecks(10);
+    // Both recorded at the same time: in either order.
+    expect(checks.map((c) => [c.stage, c.outcome, c.detail]).sort((a, b) => String(b[0]).localeCompare(String(a[0])))).toEqual([
+      ['staging', 'no-endpoint', 'no model yet: no endpoint btc-fee-deepar-local-staging exists'],
+      ['production', 'no-endpoint', 'no model yet: no endpoint btc-fee-deepar-local-production exists'],
+    ]);
+    expect(trainings(f)).toHaveLength(1);
   });
 
   it('MeasuresEachStageAgainstItsOwnEndpoint, and a stable stretch triggers nothing', async () => {

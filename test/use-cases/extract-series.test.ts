@@ -40,6 +40,20 @@ describe('Use case: extractSeries', () => {
     expect([train.start, train.target.length, train.target[10]]).toEqual(['2025-03-05 00:00:00', 114, 'NaN']);
   });
 
+  it('trains on the window that exists: a young feature group in a week-long window is not padded with missing days (issue 12)', async () => {
+    // Prepare: 144 minutes held, a window of 7 days.
+    const featureStore = await aFeatureStoreWith(range(MINUTES), level);
+    const objectStore = new InMemoryObjectStore();
+
+    // Act
+    const result = await extractSeries({ featureStore, objectStore }, { ...INPUT, windowDays: 7 });
+
+    // Assess
+    expect(result).toMatchObject({ window: { from: '2025-03-05T00:00:00Z', to: '2025-03-05T02:24:00Z' }, points: 144, missingMinutes: 0 });
+    const train = objectStore.json(`${PREFIX}/data/train/train.json`) as { start: string; target: unknown[] };
+    expect([train.start, train.target.length]).toEqual(['2025-03-05 00:00:00', 114]);
+  });
+
   it('names every channel file with an extension DeepAR reads its format from, so no ContentType is needed (issue 11, item 4)', async () => {
     const featureStore = await aFeatureStoreWith(range(MINUTES), level);
     const objectStore = new InMemoryObjectStore();

@@ -1,0 +1,74 @@
+/**
+ * CheckHistory: the minutes of history the feature group holds against the minimum a training needs;
+ * for monitoring, also which stages have a model and what a stack with none does on its first day
+ * (src/use-cases/check-history).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { SageMakerFeatureStore } from '../src/adapters/aws/sagemaker-feature-store';
+import { sageMakerEndpointExists } from '../src/adapters/aws/sagemaker-endpoint-existence';
+import { DynamoDbMonitoringStore } from '../src/adapters/aws/dynamodb-monitoring-store';
+import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
+import type { FeatureStore } from '../src/ports/feature-store';
+import type { MonitoringStore } from '../src/ports/monitoring-store';
+import type { ParameterStore } from '../src/ports/parameter-store';
+import { checkMonitoringHistory, checkTrainingHistory, markStaleDataNotified } from '../src/use-cases/check-history';
+import { once, requireEnv, taskHandler } from './lib/middleware';
+import type { DeploymentSettings } from '../src/core/deployment-settings';
+
+/** What it needs of the deployment settings (its environment is the monitoring Lambdas'). */
+type CheckHistorySettings = Pick<DeploymentSettings, 'PARAMETER_PATH' | 'STAGING_ENDPOINT_NAME' | 'PRODUCTION_ENDPOINT_NAME'>;
+
+const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time').transform((s) => new Date(s));
+
+const CheckEvent = z.discriminatedUnion('machine', [
+  z.object({
+    machine: z.literal('training'),
+    asOf: isoTime,
+    windowDays: z.number().positive(),
+    minHistoryMinutes: z.number().int().positive(),
+  }),
+  z.object({ machine: z.literal('monitoring'), asOf: isoTime }),
+  /** Monitoring sent the stale-data notification: the rest of this outage stays quiet. */
+  z.object({ machine: z.literal('stale-data-notified') }),
+]);
+
+export interface CheckHistoryDeps {
+  featureStore: () => FeatureStore;
+  parameterStore: () => ParameterStore;
+  monitoringStore: () => MonitoringStore;
+  endpointExists: () => (name: string) => Promise<boolean>;
+  settings: () => CheckHistorySettings;
+  logger: Logger;
+}
+
+export function createHandler(deps: CheckHistoryDeps) {
+  return taskHandler({ schema: CheckEvent, logger: deps.logger }, (input): Promise<object> => {
+    const settings = deps.settings();
+    const common = { featureStore: deps.featureStore(), parameterStore: deps.parameterStore(), parameterPath: settings.PARAMETER_PATH };
+    if (input.machine === 'training') return checkTrainingHistory(common, input);
+    if (input.machine === 'stale-data-notified') return markStaleDataNotified(common);
+    return checkMonitoringHistory(
+      {
+        ...common,
+        monitoringStore: deps.monitoringStore(),
+        endpointExists: deps.endpointExists(),
+        endpoints: { staging: settings.STAGING_ENDPOINT_NAME, production: settings.PRODUCTION_ENDPOINT_NAME },
+      },
+      input,
+    );
+  });
+}
+
+export const handler = createHandler({
+  featureStore: once(() => new SageMakerFeatureStore({ featureGroupName: requireEnv('FEATURE_GROUP_NAME') })),
+  parameterStore: once(() => new SsmParameterStore()),
+  monitoringStore: once(() => new DynamoDbMonitoringStore({ tableName: requireEnv('MONITORING_TABLE') })),
+  endpointExists: once(() => sageMakerEndpointExists()),
+  settings: once(() => ({
+    PARAMETER_PATH: requireEnv('PARAMETER_PATH'),
+    STAGING_ENDPOINT_NAME: requireEnv('STAGING_ENDPOINT_NAME'),
+    PRODUCTION_ENDPOINT_NAME: requireEnv('PRODUCTION_ENDPOINT_NAME'),
+  })),
+  logger: new Logger(),
+});
