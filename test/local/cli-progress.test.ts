@@ -136,7 +136,7 @@ describe('Command: mlops train (progress)', () => {
     // Act
     const { stderr, stdout } = await train(true);
     // Assess
-    expect(stderr).toMatch(/\r\x1b\[2Ktraining \S+ \[#{10}\.{20}\]  33% \(about [\d.]+ (s|min)[\d\s]*(s )?left\) epoch 1\/3, loss \d[\d.e-]*/);
+    expect(stderr).toMatch(/\r\x1b\[2Ktraining \S+ \[#{10}\.{20}\]  33% \(about [\d.]+ (ms|s|min)[\d\s]*(s )?left\) epoch 1\/3, loss \d[\d.e-]*/);
     expect(stderr).toMatch(/\r\x1b\[2Ktraining \S+ \[#{30}\] 100% epoch 3\/3, loss \d[\d.e-]*\n$/);
     expect(stderr.match(/\n/g)).toHaveLength(1);
     expect(stdout).not.toMatch(/epoch \d/);
