@@ -83,6 +83,16 @@ export interface RunConfig {
   minImprovement: number;
 }
 
+/**
+ * The minutes of history a training needs before it trains: `training/min-history-minutes`, or more when
+ * the evaluation's windows (held out from training) plus one context and horizon to train on need more.
+ * With the defaults (one day; 48 windows of 30 = one day held out; 60 + 30) a fresh stack waits 1530
+ * minutes, not 1440, and its first model trains on what precedes the last day.
+ */
+export function requiredHistoryMinutes(config: Pick<RunConfig, 'minHistoryMinutes' | 'evaluationWindows'>, predictionLength: number, minValidPoints: number): number {
+  return Math.max(config.minHistoryMinutes, config.evaluationWindows * predictionLength + minValidPoints);
+}
+
 /** One batch transform line per window; beyond this the evaluation would cost more than the training. */
 export const MAX_EVALUATION_WINDOWS = 1000;
 

@@ -10,7 +10,8 @@ import {
   FIRST_DAY_STATES, MAX_DATA_AGE_MINUTES, STAGES, decideFirstDay, hasEnoughHistory, isStale, noModelYetDetail, waitingMessage,
   type FirstDayDecision, type FirstDayState, type HistoryCount, type Stage,
 } from '../core/monitoring-policy';
-import { readRunConfig } from '../core/run-config';
+import { readRunConfig, requiredHistoryMinutes } from '../core/run-config';
+import { parseHyperparameters } from '../deepar/hyperparameters';
 import { ParameterNotFoundError } from '../ports/errors';
 import type { FeatureStore } from '../ports/feature-store';
 import type { MonitoringStore } from '../ports/monitoring-store';
@@ -101,7 +102,8 @@ export async function checkMonitoringHistory(deps: MonitoringHistoryDeps, input:
     return { stagesWithModel, anyModelDeployed: true, staleDataNotified };
   }
   const { minutes, latest } = await countHistory(deps.featureStore, input.asOf, config.windowDays);
-  const count: HistoryCount = { minutes, required: config.minHistoryMinutes };
+  const hp = parseHyperparameters(config.hyperparameters);
+  const count: HistoryCount = { minutes, required: requiredHistoryMinutes(config, hp.predictionLength, hp.contextLength + hp.predictionLength) };
   const staleDataNotified = await staleDataOutageNotified(deps, !isStale(latest, input.asOf, MAX_DATA_AGE_MINUTES));
   const firstDay = decideFirstDay(count, await readFirstDayState(deps));
   if (firstDay.nextState) await writeFirstDayState(deps, firstDay.nextState);

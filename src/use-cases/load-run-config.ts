@@ -3,7 +3,7 @@
  * derives the job's names and locations. Bad configuration fails the run here, naming the parameter.
  */
 import { DEFAULT_QUANTILES } from '../core/metrics';
-import { jobNameFrom, readRunConfig } from '../core/run-config';
+import { jobNameFrom, readRunConfig, requiredHistoryMinutes } from '../core/run-config';
 import { parseHyperparameters } from '../deepar/hyperparameters';
 import type { ParameterStore } from '../ports/parameter-store';
 
@@ -42,7 +42,8 @@ export async function loadRunConfig(deps: { parameterStore: ParameterStore; sett
     reason: input?.reason ?? 'manual start',
     hyperparameters: config.hyperparameters,
     windowDays: config.windowDays,
-    minHistoryMinutes: config.minHistoryMinutes,
+    // What the history gate counts against: the parameter, or the evaluation windows plus one context if more.
+    minHistoryMinutes: requiredHistoryMinutes(config, hp.predictionLength, hp.contextLength + hp.predictionLength),
     predictionLength: hp.predictionLength,
     minValidPoints: hp.contextLength + hp.predictionLength,
     threshold: config.threshold,

@@ -44,9 +44,9 @@ describe('Function: check-history handler', () => {
     });
   });
 
-  it('waits for monitoring on a stack with no endpoint, with the minimum read from SSM', async () => {
+  it('waits for monitoring on a stack with no endpoint, with the minimum read from SSM (one day, raised to the 48 evaluation windows plus one context: 1530)', async () => {
     await expect(check({ machine: 'monitoring', asOf: minutesAfterT0(90).toISOString() })).resolves.toMatchObject({
-      anyModelDeployed: false, stagesWithModel: [], firstDay: { status: 'waiting-for-data', message: 'waiting for data: 90 of 1440 minutes', notify: true },
+      anyModelDeployed: false, stagesWithModel: [], firstDay: { status: 'waiting-for-data', message: 'waiting for data: 90 of 1530 minutes', notify: true },
     });
   });
 

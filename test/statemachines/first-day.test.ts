@@ -82,6 +82,7 @@ describe('State machines: a fresh stack starts by itself', () => {
 
   it('FirstTraining: once the minimum is ingested, monitoring starts the first training (notified once) on the window that exists', async () => {
     await f.setParameter('training/min-history-minutes', '150'); // two and a half hours keep the test short
+    await f.setParameter('evaluation/windows', '2'); // 2 windows of 30 + one context of 60 + 30: the 150 minutes suffice
     const statuses: string[] = [];
     for (let h = 0; h <= 2; h++) statuses.push(((await monitorAt(f, new Date(f.asOf.getTime() + h * HOUR))).output as { status: string }).status);
 

@@ -4,7 +4,7 @@ import endpointErrors from '../fixtures/aws/sagemaker-endpoint-errors.json';
 import snsSubject from '../fixtures/aws/sns-publish-subject.json';
 import { sageMakerEndpointExists } from '../../src/adapters/aws/sagemaker-endpoint-existence';
 import { decideFirstDay, isDataStale } from '../../src/core/monitoring-policy';
-import { parseRunConfig, DEFAULT_PARAMETERS } from '../../src/core/run-config';
+import { parseRunConfig, requiredHistoryMinutes, DEFAULT_HYPERPARAMETERS, DEFAULT_PARAMETERS } from '../../src/core/run-config';
 import { checkMonitoringHistory, checkTrainingHistory, firstDayStateName, markStaleDataNotified, staleDataStateName } from '../../src/use-cases/check-history';
 import { range } from '../builders/feature-records';
 import { ParameterNotFoundError } from '../../src/ports/errors';
@@ -16,7 +16,10 @@ const ENDPOINTS = { staging: 'endpoint-staging', production: 'endpoint-productio
 /** A monitoring check at `asOf` over a feature group holding minutes 0..held-1, with the endpoints given. */
 async function aMonitoringCheck(held: number, { deployed = [] as string[], parameters = {} as Parameters<typeof aParameterStore>[0] } = {}) {
   const featureStore = await aFeatureStoreWith(range(held));
-  const parameterStore = await aParameterStore({ minHistoryMinutes: '120', windowDays: '1', ...parameters });
+  // Two evaluation windows of 30 and a context of 30 (+ 30): what a training needs beyond them is the 120 minutes.
+  const parameterStore = await aParameterStore({
+    minHistoryMinutes: '120', windowDays: '1', evaluationWindows: '2', hyperparameters: JSON.stringify({ ...DEFAULT_HYPERPARAMETERS, context_length: '30' }), ...parameters,
+  });
   const monitoringStore = new InMemoryMonitoringStore();
   const deps = { featureStore, parameterStore, monitoringStore, parameterPath: PARAMETER_PATH, endpoints: ENDPOINTS, endpointExists: async (name: string) => deployed.includes(name) };
   return { deps, parameterStore, monitoringStore, featureStore, check: (asOfMinute = held) => checkMonitoringHistory(deps, { asOf: minutesAfterT0(asOfMinute) }) };
@@ -148,6 +151,20 @@ describe('Monitoring policy: the first day', () => {
 describe('Run-time parameter: training/min-history-minutes', () => {
   it('defaults to one day', () => {
     expect(parseRunConfig(DEFAULT_PARAMETERS).minHistoryMinutes).toBe(1440);
+  });
+
+  it('is raised to what a training needs: the evaluation windows held out plus one context and horizon to train on', () => {
+    const defaults = parseRunConfig(DEFAULT_PARAMETERS);
+    // 48 windows of 30 (one day held out) + 60 + 30: a fresh stack with the defaults waits 1530 minutes, not 1440.
+    expect(requiredHistoryMinutes(defaults, 30, 90)).toBe(1530);
+    expect(requiredHistoryMinutes({ ...defaults, minHistoryMinutes: 2880 }, 30, 90)).toBe(2880);
+    expect(requiredHistoryMinutes({ ...defaults, evaluationWindows: 2 }, 30, 90)).toBe(1440);
+  });
+
+  it('monitoring on an empty stack with the defaults waits for 1530 minutes', async () => {
+    const { check } = await aMonitoringCheck(1440, { parameters: { minHistoryMinutes: '1440', evaluationWindows: '48', hyperparameters: JSON.stringify(DEFAULT_HYPERPARAMETERS) } });
+
+    expect((await check()).firstDay).toMatchObject({ status: 'waiting-for-data', message: 'waiting for data: 1440 of 1530 minutes' });
   });
 });
 
