@@ -93,6 +93,30 @@ export function requiredHistoryMinutes(config: Pick<RunConfig, 'minHistoryMinute
   return Math.max(config.minHistoryMinutes, config.evaluationWindows * predictionLength + minValidPoints);
 }
 
+/**
+ * The history a training needs must fit in its window: otherwise every run would wait for data forever.
+ * Names the parameter that asks for more than `training/window-days` can hold.
+ */
+export function checkHistoryFitsWindow(config: Pick<RunConfig, 'minHistoryMinutes' | 'evaluationWindows' | 'windowDays'>, predictionLength: number, minValidPoints: number, path = ''): void {
+  const windowMinutes = Math.floor(config.windowDays * 24 * 60);
+  const evaluationNeeds = config.evaluationWindows * predictionLength + minValidPoints;
+  if (evaluationNeeds > windowMinutes) {
+    throw new ValidationError(
+      `parameter ${parameterName(path, 'evaluationWindows')} is ${config.evaluationWindows}: ${config.evaluationWindows} windows of ${predictionLength} points ` +
+        `held out plus ${minValidPoints} to train on need ${evaluationNeeds} minutes, more than ${parameterName(path, 'windowDays')} (${config.windowDays} days, ` +
+        `${windowMinutes} minutes) holds; lower evaluation/windows or raise training/window-days`,
+      { field: 'evaluationWindows' },
+    );
+  }
+  if (config.minHistoryMinutes > windowMinutes) {
+    throw new ValidationError(
+      `parameter ${parameterName(path, 'minHistoryMinutes')} is ${config.minHistoryMinutes}: more minutes than ${parameterName(path, 'windowDays')} ` +
+        `(${config.windowDays} days, ${windowMinutes} minutes) holds, so no training would ever start; lower it or raise training/window-days`,
+      { field: 'minHistoryMinutes' },
+    );
+  }
+}
+
 /** One batch transform line per window; beyond this the evaluation would cost more than the training. */
 export const MAX_EVALUATION_WINDOWS = 1000;
 

@@ -10,7 +10,7 @@ import {
   FIRST_DAY_STATES, MAX_DATA_AGE_MINUTES, STAGES, decideFirstDay, hasEnoughHistory, isStale, noModelYetDetail, waitingMessage,
   type FirstDayDecision, type FirstDayState, type HistoryCount, type Stage,
 } from '../core/monitoring-policy';
-import { readRunConfig, requiredHistoryMinutes } from '../core/run-config';
+import { checkHistoryFitsWindow, readRunConfig, requiredHistoryMinutes } from '../core/run-config';
 import { parseHyperparameters } from '../deepar/hyperparameters';
 import { ParameterNotFoundError } from '../ports/errors';
 import type { FeatureStore } from '../ports/feature-store';
@@ -88,6 +88,9 @@ export type MonitoringHistory = Partial<HistoryCount> & {
  */
 export async function checkMonitoringHistory(deps: MonitoringHistoryDeps, input: { asOf: Date }): Promise<MonitoringHistory> {
   const config = await readRunConfig(deps.parameterStore, deps.parameterPath);
+  // A configuration no history could ever satisfy fails before anything is recorded.
+  const hp = parseHyperparameters(config.hyperparameters);
+  checkHistoryFitsWindow(config, hp.predictionLength, hp.contextLength + hp.predictionLength, deps.parameterPath);
   const deployed = await Promise.all(STAGES.map(async (stage) => ((await deps.endpointExists(deps.endpoints[stage])) ? stage : undefined)));
   const stagesWithModel = deployed.filter((s): s is Stage => s !== undefined);
   for (const stage of STAGES.filter((s) => !stagesWithModel.includes(s))) {
@@ -102,7 +105,6 @@ export async function checkMonitoringHistory(deps: MonitoringHistoryDeps, input:
     return { stagesWithModel, anyModelDeployed: true, staleDataNotified };
   }
   const { minutes, latest } = await countHistory(deps.featureStore, input.asOf, config.windowDays);
-  const hp = parseHyperparameters(config.hyperparameters);
   const count: HistoryCount = { minutes, required: requiredHistoryMinutes(config, hp.predictionLength, hp.contextLength + hp.predictionLength) };
   const staleDataNotified = await staleDataOutageNotified(deps, !isStale(latest, input.asOf, MAX_DATA_AGE_MINUTES));
   const firstDay = decideFirstDay(count, await readFirstDayState(deps));

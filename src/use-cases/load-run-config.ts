@@ -3,7 +3,7 @@
  * derives the job's names and locations. Bad configuration fails the run here, naming the parameter.
  */
 import { DEFAULT_QUANTILES } from '../core/metrics';
-import { jobNameFrom, readRunConfig, requiredHistoryMinutes } from '../core/run-config';
+import { checkHistoryFitsWindow, jobNameFrom, readRunConfig, requiredHistoryMinutes } from '../core/run-config';
 import { parseHyperparameters } from '../deepar/hyperparameters';
 import type { ParameterStore } from '../ports/parameter-store';
 
@@ -34,6 +34,7 @@ export async function loadRunConfig(deps: { parameterStore: ParameterStore; sett
   const config = await readRunConfig(deps.parameterStore, settings.PARAMETER_PATH);
   // DeepAR's own validation, before any instance starts: a bad hyperparameter names itself here.
   const hp = parseHyperparameters(config.hyperparameters);
+  checkHistoryFitsWindow(config, hp.predictionLength, hp.contextLength + hp.predictionLength, settings.PARAMETER_PATH);
   const jobName = jobNameFrom(`${settings.JOB_NAME_PREFIX}-${executionName}`);
   const prefix = `s3://${settings.ARTIFACTS_BUCKET}/training/${jobName}`;
   return {

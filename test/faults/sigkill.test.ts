@@ -134,8 +134,12 @@ describe('Fault: SIGKILL of a running `mlops up`', () => {
     await kill();
     const rejected = await mlopsFailing(home, 'reject', waiting.id, '--as', 'officer');
     restart();
-    await waitUntil(home, (db) => db.prepare(`SELECT approval_status FROM sagemaker_model_packages WHERE arn = ?`).pluck().get(model) === 'Rejected', 'the model rejected');
-    await waitUntil(home, (db) => !db.prepare(`SELECT 1 FROM sfn_executions WHERE status = 'RUNNING' AND state_machine_arn LIKE '%-deployment'`).get(), 'the deployment ended');
+    // Seen once under heavy load (a timeout here): the failure then says what the decision and the restart said.
+    const explain = (error: Error) => {
+      throw new Error(`${error.message}; mlops reject said ${JSON.stringify(rejected)}; the restarted up said: ${twin!.stdout.slice(-2000)}${twin!.stderr.slice(-2000)}`);
+    };
+    await waitUntil(home, (db) => db.prepare(`SELECT approval_status FROM sagemaker_model_packages WHERE arn = ?`).pluck().get(model) === 'Rejected', 'the model rejected').catch(explain);
+    await waitUntil(home, (db) => !db.prepare(`SELECT 1 FROM sfn_executions WHERE status = 'RUNNING' AND state_machine_arn LIKE '%-deployment'`).get(), 'the deployment ended').catch(explain);
 
     // Assess
     expect(rejected).toMatchObject({ code: 0, stdout: expect.stringContaining('production: recorded (rejected by officer)') });
@@ -214,8 +218,12 @@ describe('Fault: SIGKILL of `mlops up` during the staging approval wait', () => 
     expect(await twin.kill('SIGKILL')).toBe('SIGKILL');
     const rejected = await mlopsFailing(home, 'reject', waiting.id, '--as', 'officer');
     twin = startUp(home, '--port', '0', '--backfill-days', '1', '--speed', '60');
-    await waitUntil(home, (db) => db.prepare(`SELECT approval_status FROM sagemaker_model_packages WHERE arn = ?`).pluck().get(model) === 'Rejected', 'the model rejected');
-    await waitUntil(home, (db) => !db.prepare(`SELECT 1 FROM sfn_executions WHERE status = 'RUNNING' AND state_machine_arn LIKE '%-deployment'`).get(), 'the deployment ended');
+    // Seen once under heavy load (a timeout here): the failure then says what the decision and the restart said.
+    const explain = (error: Error) => {
+      throw new Error(`${error.message}; mlops reject said ${JSON.stringify(rejected)}; the restarted up said: ${twin!.stdout.slice(-2000)}${twin!.stderr.slice(-2000)}`);
+    };
+    await waitUntil(home, (db) => db.prepare(`SELECT approval_status FROM sagemaker_model_packages WHERE arn = ?`).pluck().get(model) === 'Rejected', 'the model rejected').catch(explain);
+    await waitUntil(home, (db) => !db.prepare(`SELECT 1 FROM sfn_executions WHERE status = 'RUNNING' AND state_machine_arn LIKE '%-deployment'`).get(), 'the deployment ended').catch(explain);
 
     // Assess
     // Judged on the twin's clock, the request had not expired: the rejection is taken (rc 0) and kept for `up`.

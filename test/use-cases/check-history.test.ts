@@ -162,7 +162,7 @@ describe('Run-time parameter: training/min-history-minutes', () => {
   });
 
   it('monitoring on an empty stack with the defaults waits for 1530 minutes', async () => {
-    const { check } = await aMonitoringCheck(1440, { parameters: { minHistoryMinutes: '1440', evaluationWindows: '48', hyperparameters: JSON.stringify(DEFAULT_HYPERPARAMETERS) } });
+    const { check } = await aMonitoringCheck(1440, { parameters: { minHistoryMinutes: '1440', windowDays: '7', evaluationWindows: '48', hyperparameters: JSON.stringify(DEFAULT_HYPERPARAMETERS) } });
 
     expect((await check()).firstDay).toMatchObject({ status: 'waiting-for-data', message: 'waiting for data: 1440 of 1530 minutes' });
   });
@@ -192,5 +192,23 @@ describe('Adapter: sageMakerEndpointExists', () => {
     await expect(exists('here')).resolves.toBe(true);
     await expect(exists('gone')).resolves.toBe(false);
     await expect(exists('busy')).rejects.toThrow('Rate exceeded');
+  });
+});
+
+describe('Run-time parameters: the history a training needs fits in training/window-days', () => {
+  it('fails monitoring naming evaluation/windows when its windows and one context need more than the window holds, storing nothing', async () => {
+    const { check, monitoringStore } = await aMonitoringCheck(10, { parameters: { windowDays: '1', evaluationWindows: '48', hyperparameters: JSON.stringify(DEFAULT_HYPERPARAMETERS) } });
+
+    await expect(check()).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringMatching(/^parameter \S+\/evaluation\/windows is 48: 48 windows of 30 points held out plus 90 to train on need 1530 minutes, more than \S+\/training\/window-days \(1 days, 1440 minutes\) holds/),
+    });
+    expect(monitoringStore.checks).toEqual([]);
+  });
+
+  it('fails naming training/min-history-minutes when it asks for more minutes than the window holds', async () => {
+    const { check } = await aMonitoringCheck(10, { parameters: { windowDays: '1', minHistoryMinutes: '2000' } });
+
+    await expect(check()).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/min-history-minutes is 2000: more minutes than .* holds, so no training would ever start/) });
   });
 });
