@@ -2,10 +2,9 @@
  * When monitoring retrains. A check measures one stage's live accuracy; whether it breaches depends on
  * the criterion it was measured under (`monitoring/criterion`, recorded on the check):
  *   absolute (the seed's rule): the loss is over the threshold;
- *   skill: the model lost its skill, i.e. its loss over seasonal naive's on the very same windows (skill)
- *     is over `monitoring/max-skill`, AND its loss is over the threshold (the loss a model is approved at
- *     moves the threshold, so the threshold stands for it). A volatile hour raises both losses, not the
- *     ratio; a calm hour where naive is near-perfect raises the ratio, not the loss: neither alone breaches.
+ *   skill: the model lost its skill: its loss over seasonal naive's on the very same windows (skill) is
+ *     over `monitoring/max-skill` (1: no better than naive). A volatile stretch raises both losses, not
+ *     their ratio, so it does not breach; a broken model raises its own loss only, so it does.
  * Retraining starts when a stage has breached on K consecutive checks, outside the cool-down
  * since the last training started, and with no training running. A check that could not measure (no
  * endpoint, stale data, an endpoint that does not answer) neither counts as a breach nor breaks a run of
@@ -57,11 +56,11 @@ export type Decision =
   | { retrain: false; reason: string; consecutiveBreaches: number };
 
 export function isBreach(check: Check): boolean {
-  if (check.outcome !== 'measured' || check.loss === undefined || check.threshold === undefined) return false;
-  const overThreshold = check.loss > check.threshold;
-  if (check.criterion !== 'skill') return overThreshold;
+  if (check.outcome !== 'measured' || check.loss === undefined) return false;
+  if (check.criterion !== 'skill' && check.threshold === undefined) return false;
+  if (check.criterion !== 'skill') return check.loss > check.threshold;
   // Without a skill (naive's loss was 0 or unknown) the check cannot say the model lost its skill.
-  return overThreshold && check.skill !== undefined && check.maxSkill !== undefined && check.skill > check.maxSkill;
+  return check.skill !== undefined && check.maxSkill !== undefined && check.skill > check.maxSkill;
 }
 
 /** skill = model loss / seasonal naive's loss, undefined when naive's loss is 0 or not a number. */
@@ -72,7 +71,7 @@ export function skillOf(loss: number, naiveLoss: number): number | undefined {
 /** What a run of breaches means, in the words of the latest check's criterion. */
 function breachWords(latest: Check | undefined): string {
   return latest?.criterion === 'skill'
-    ? `with skill over ${latest.maxSkill} (worse than seasonal naive) and the loss over the threshold`
+    ? `with skill (loss / seasonal naive's) over ${latest.maxSkill}`
     : 'over the threshold';
 }
 

@@ -59,7 +59,7 @@ export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
   breachesBeforeRetraining: 'consecutive monitoring breaches that start a retraining',
   cooldownHours: 'hours after a training before monitoring may start another',
   monitoringWindows: 'windows of 30 minutes each hourly check scores (the latest hours), 1 to 48',
-  monitoringCriterion: 'what a monitoring breach is: absolute (loss over the threshold) or skill (worse than seasonal naive and over the threshold)',
+  monitoringCriterion: 'what a monitoring breach is: absolute (loss over the threshold) or skill (loss / seasonal naive loss over monitoring/max-skill)',
   maxSkill: 'criterion skill: the loss / seasonal-naive loss over which a check breaches',
   approvalTimeoutHours: 'hours an approval link stays valid before the model is rejected',
 };
