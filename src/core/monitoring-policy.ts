@@ -57,8 +57,7 @@ export type Decision =
 
 export function isBreach(check: Check): boolean {
   if (check.outcome !== 'measured' || check.loss === undefined) return false;
-  if (check.criterion !== 'skill' && check.threshold === undefined) return false;
-  if (check.criterion !== 'skill') return check.loss > check.threshold;
+  if (check.criterion !== 'skill') return check.threshold !== undefined && check.loss > check.threshold;
   // Without a skill (naive's loss was 0 or unknown) the check cannot say the model lost its skill.
   return check.skill !== undefined && check.maxSkill !== undefined && check.skill > check.maxSkill;
 }

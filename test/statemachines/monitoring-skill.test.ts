@@ -26,7 +26,7 @@ async function monitorAt(f: PipelineFixture, hour: number): Promise<MonitoringOu
   await f.ingestUntil(at);
   const execution = await f.pipeline.startMonitoring(at).done;
   expect(execution.status).toBe('SUCCEEDED');
-  return execution.output as MonitoringOutput;
+  return execution.output as unknown as MonitoringOutput;
 }
 
 const production = (output: MonitoringOutput) => output.checks.find((c) => c.stage === 'production')!;
