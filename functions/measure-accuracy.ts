@@ -2,6 +2,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { WINDOW_MINUTES } from '../src/core/accuracy-windows';
+import { MAX_MONITORING_WINDOWS } from '../src/core/run-config';
 import { DynamoDbMonitoringStore } from '../src/adapters/aws/dynamodb-monitoring-store';
 import { EmfMetricsPublisher, METRICS_NAMESPACE } from '../src/adapters/aws/emf-metrics-publisher';
 import { SageMakerEndpointForecaster } from '../src/adapters/aws/sagemaker-endpoint-forecaster';
@@ -25,8 +26,8 @@ const MeasureEvent = z.object({
   stage: z.enum(['staging', 'production']),
   /** The time the check is for (the execution's start); the clock's now when absent. */
   asOf: isoTime.optional(),
-  /** Windows of 30 minutes measured, the latest ending at the last closed minute before asOf. */
-  windows: z.number().int().min(1).max(48).default(2),
+  /** Windows of 30 minutes measured, the latest ending at the last closed minute before asOf; `monitoring/windows` when absent. */
+  windows: z.number().int().min(1).max(MAX_MONITORING_WINDOWS).optional(),
   /** Minutes before each window given to the endpoint as its conditioning range. */
   historyMinutes: z.number().int().min(WINDOW_MINUTES).max(7 * 24 * 60).default(360),
 });

@@ -4,7 +4,7 @@
  * same one again, as a retried task does, replaces it instead of counting it twice.
  */
 import type Database from 'better-sqlite3';
-import type { CheckOutcome, Stage } from '../../src/core/monitoring-policy';
+import type { CheckOutcome, Criterion, Stage } from '../../src/core/monitoring-policy';
 import type { DecisionRecord, MonitoringCheck, MonitoringStore } from '../../src/ports/monitoring-store';
 
 
@@ -18,6 +18,10 @@ interface CheckRow {
   windows: number | null;
   rmse: number | null;
   detail: string | null;
+  criterion: Criterion | null;
+  naive_loss: number | null;
+  skill: number | null;
+  max_skill: number | null;
 }
 
 interface DecisionRow {
@@ -56,6 +60,10 @@ function toCheck(row: CheckRow): MonitoringCheck {
       windows: row.windows,
       rmse: row.rmse,
       detail: row.detail,
+      criterion: row.criterion,
+      naiveLoss: row.naive_loss,
+      skill: row.skill,
+      maxSkill: row.max_skill,
     }),
   };
 }
@@ -76,8 +84,8 @@ export class SqliteMonitoringStore implements MonitoringStore {
   async appendCheck(check: MonitoringCheck): Promise<void> {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO monitoring_checks (at, stage, outcome, loss, threshold, endpoint, windows, rmse, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO monitoring_checks (at, stage, outcome, loss, threshold, endpoint, windows, rmse, detail, criterion, naive_loss, skill, max_skill)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         normalizeTime(check.at),
@@ -89,6 +97,10 @@ export class SqliteMonitoringStore implements MonitoringStore {
         check.windows ?? null,
         finiteOrNull(check.rmse),
         check.detail ?? null,
+        check.criterion ?? null,
+        finiteOrNull(check.naiveLoss),
+        finiteOrNull(check.skill),
+        finiteOrNull(check.maxSkill),
       );
   }
 

@@ -29,6 +29,12 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE approval_requests ADD COLUMN delivery_carried_to TEXT;
    ALTER TABLE approval_requests ADD COLUMN sent_to TEXT;
    CREATE INDEX approval_requests_by_delivery ON approval_requests (delivery_state, created_at);`,
+  // 5: what a monitoring check was judged by: its criterion, seasonal naive's loss on the same windows,
+  //    skill (loss / naive loss) and the skill limit; checks recorded before have none (absolute, NULL)
+  `ALTER TABLE monitoring_checks ADD COLUMN criterion TEXT CHECK (criterion IS NULL OR criterion IN ('absolute', 'skill'));
+   ALTER TABLE monitoring_checks ADD COLUMN naive_loss REAL;
+   ALTER TABLE monitoring_checks ADD COLUMN skill REAL;
+   ALTER TABLE monitoring_checks ADD COLUMN max_skill REAL;`,
 ];
 
 export function migrate(db: Database.Database): void {

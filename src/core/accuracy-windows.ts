@@ -1,6 +1,7 @@
 /**
  * What a monitoring check scores: the last `windows × 30` known minutes before its time, each window
- * forecast from the `historyMinutes` before it, the windows' losses pooled. And why a check cannot
+ * forecast from the `historyMinutes` before it, the windows' losses pooled; and seasonal naive (one-day
+ * season) on the very same windows, which is why a check reads one more day before them. And why a check cannot
  * score (stale data): ingestion stalled, a window with too few actuals, a window with nothing before it.
  */
 import { PREDICTION_LENGTH, toDeepArLine, type DeepArLine } from './deepar-channels';
@@ -9,6 +10,10 @@ import { scoreForecast, type DeepArForecast } from './evaluation';
 import { MINUTE_MS, formatMinute } from './feature-record';
 import { DEFAULT_QUANTILES, meanWeightedQuantileLoss, rmse } from './metrics';
 import { MAX_DATA_AGE_MINUTES, isStale } from './monitoring-policy';
+import { seasonalNaiveForecast } from '../deepar/baselines';
+
+/** Seasonal naive's season: the fee's daily cycle, as the training machine's evaluation uses it. */
+export const SEASON_MINUTES = 1440;
 
 /** Each window is one forecast horizon. */
 export const WINDOW_MINUTES = PREDICTION_LENGTH;
@@ -20,10 +25,15 @@ export interface WindowSpec {
   historyMinutes: number;
 }
 
-/** The minutes a check reads (epoch ms, half-open): the first window's history to the last closed minute. */
+/** Minutes read before the first window: a season, so naive has the day before, and the history (naive's fit range too). */
+export function leadMinutes(spec: WindowSpec): number {
+  return SEASON_MINUTES + spec.historyMinutes;
+}
+
+/** The minutes a check reads (epoch ms, half-open): the lead before the first window to the last closed minute. */
 export function measuredRange(asOf: Date, spec: WindowSpec): { from: number; to: number } {
   const to = Math.floor(asOf.getTime() / MINUTE_MS) * MINUTE_MS;
-  return { from: to - (spec.windows * WINDOW_MINUTES + spec.historyMinutes) * MINUTE_MS, to };
+  return { from: to - (spec.windows * WINDOW_MINUTES + leadMinutes(spec)) * MINUTE_MS, to };
 }
 
 /** Why the data is stale because ingestion stalled (the latest stored minute is too old), or undefined. */
@@ -34,14 +44,16 @@ export function stalledIngestion(latest: Date | undefined, asOf: Date, range: { 
     : `no feature record between ${formatMinute(range.from)} and ${formatMinute(range.to)}: is ingestion stalled?`;
 }
 
-export type Windows = { instances: DeepArLine[]; actuals: number[][] } | { stale: string };
+export type Windows = { instances: DeepArLine[]; actuals: number[][]; naive: DeepArForecast[] } | { stale: string };
 
 /** Cuts the per-minute values read from `from` into the forecaster's instances and the actuals they are scored against. */
 export function cutWindows(values: readonly number[], from: number, spec: WindowSpec): Windows {
   const instances: DeepArLine[] = [];
   const actuals: number[][] = [];
+  const naive: DeepArForecast[] = [];
+  const lead = leadMinutes(spec);
   for (let w = 0; w < spec.windows; w++) {
-    const offset = spec.historyMinutes + w * WINDOW_MINUTES;
+    const offset = lead + w * WINDOW_MINUTES;
     const windowStart = from + offset * MINUTE_MS;
     const actual = values.slice(offset, offset + WINDOW_MINUTES);
     const context = values.slice(offset - spec.historyMinutes, offset);
@@ -54,8 +66,15 @@ export function cutWindows(values: readonly number[], from: number, spec: Window
     }
     instances.push(toDeepArLine(windowStart - spec.historyMinutes * MINUTE_MS, context));
     actuals.push(actual);
+    naive.push(seasonalNaive(values, offset, offset - lead));
   }
-  return { instances, actuals };
+  return { instances, actuals, naive };
+}
+
+/** Seasonal naive's forecast of the window at `offset`, its spread fitted on the minutes from `fitFrom`. */
+function seasonalNaive(values: readonly number[], offset: number, fitFrom: number): DeepArForecast {
+  const forecast = seasonalNaiveForecast(values, offset, WINDOW_MINUTES, SEASON_MINUTES, DEFAULT_QUANTILES, fitFrom);
+  return { mean: forecast.point, quantiles: Object.fromEntries([...forecast.quantiles].map(([tau, q]) => [String(tau), q])) };
 }
 
 /** Throws a ValidationError unless the answer holds one complete forecast per window. */

@@ -1,6 +1,11 @@
 /**
- * When monitoring retrains. A check measures one stage's live accuracy; a breach is a loss over the
- * threshold. Retraining starts when a stage has breached on K consecutive checks, outside the cool-down
+ * When monitoring retrains. A check measures one stage's live accuracy; whether it breaches depends on
+ * the criterion it was measured under (`monitoring/criterion`, recorded on the check):
+ *   absolute (the seed's rule): the loss is over the threshold;
+ *   skill: the model lost its skill: its loss over seasonal naive's on the very same windows (skill) is
+ *     over `monitoring/max-skill` (1: no better than naive). A volatile stretch raises both losses, not
+ *     their ratio, so it does not breach; a broken model raises its own loss only, so it does.
+ * Retraining starts when a stage has breached on K consecutive checks, outside the cool-down
  * since the last training started, and with no training running. A check that could not measure (no
  * endpoint, stale data, an endpoint that does not answer) neither counts as a breach nor breaks a run of
  * them: it says nothing about accuracy. Old breaches never retrain on data that stopped flowing: when
@@ -13,6 +18,10 @@ export const STAGES: readonly Stage[] = ['staging', 'production'];
 
 export type CheckOutcome = 'measured' | 'no-endpoint' | 'stale-data' | 'endpoint-error';
 
+/** How a check is judged: `absolute` (loss over the threshold, the seed's rule) or `skill` (see above). */
+export const CRITERIA = ['absolute', 'skill'] as const;
+export type Criterion = (typeof CRITERIA)[number];
+
 export interface Check {
   /** ISO 8601, the twin's or AWS's clock */
   at: string;
@@ -20,6 +29,14 @@ export interface Check {
   outcome: CheckOutcome;
   loss?: number;
   threshold?: number;
+  /** The criterion the check was judged under; absent on checks recorded before it existed (absolute). */
+  criterion?: Criterion;
+  /** Seasonal naive's loss (one-day season) on the same windows. */
+  naiveLoss?: number;
+  /** loss / naiveLoss: under 1, the model beats seasonal naive. */
+  skill?: number;
+  /** The skill over which a check breaches (criterion `skill`). */
+  maxSkill?: number;
 }
 
 export interface RetrainingPolicy {
@@ -39,7 +56,22 @@ export type Decision =
   | { retrain: false; reason: string; consecutiveBreaches: number };
 
 export function isBreach(check: Check): boolean {
-  return check.outcome === 'measured' && check.loss !== undefined && check.threshold !== undefined && check.loss > check.threshold;
+  if (check.outcome !== 'measured' || check.loss === undefined) return false;
+  if (check.criterion !== 'skill') return check.threshold !== undefined && check.loss > check.threshold;
+  // Without a skill (naive's loss was 0 or unknown) the check cannot say the model lost its skill.
+  return check.skill !== undefined && check.maxSkill !== undefined && check.skill > check.maxSkill;
+}
+
+/** skill = model loss / seasonal naive's loss, undefined when naive's loss is 0 or not a number. */
+export function skillOf(loss: number, naiveLoss: number): number | undefined {
+  return Number.isFinite(naiveLoss) && naiveLoss > 0 && Number.isFinite(loss) ? loss / naiveLoss : undefined;
+}
+
+/** What a run of breaches means, in the words of the latest check's criterion. */
+function breachWords(latest: Check | undefined): string {
+  return latest?.criterion === 'skill'
+    ? `with skill (loss / seasonal naive's) over ${latest.maxSkill}`
+    : 'over the threshold';
 }
 
 /** Breaches at the end of one stage's history (oldest first), skipping checks that measured nothing. */
@@ -77,7 +109,8 @@ export function decideRetraining(history: readonly Check[], policy: RetrainingPo
       };
     }
   }
-  return { retrain: true, stage: worst.stage, consecutiveBreaches: worst.run, reason: `${worst.run} consecutive checks of ${worst.stage} over the threshold` };
+  const latest = history.filter((c) => c.stage === worst.stage && c.outcome === 'measured').at(-1);
+  return { retrain: true, stage: worst.stage, consecutiveBreaches: worst.run, reason: `${worst.run} consecutive checks of ${worst.stage} ${breachWords(latest)}` };
 }
 
 /**

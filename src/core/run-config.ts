@@ -5,6 +5,7 @@
 import { parseFrequency, stepMinutes } from '../deepar/frequency';
 import { ValidationError } from './errors';
 import { MINUTE_MS } from './feature-record';
+import { CRITERIA, type Criterion } from './monitoring-policy';
 
 /** Names under the parameter path (e.g. /btc-fee-deepar/dev/quality/threshold). */
 export const PARAMETER_NAMES = {
@@ -15,6 +16,9 @@ export const PARAMETER_NAMES = {
   updateRate: 'quality/update-rate',
   breachesBeforeRetraining: 'monitoring/breaches-before-retraining',
   cooldownHours: 'monitoring/cooldown-hours',
+  monitoringWindows: 'monitoring/windows',
+  monitoringCriterion: 'monitoring/criterion',
+  maxSkill: 'monitoring/max-skill',
   approvalTimeoutHours: 'approval/timeout-hours',
   // The gate on many windows (docs/gate.md).
   evaluationWindows: 'evaluation/windows',
@@ -46,6 +50,9 @@ export const DEFAULT_PARAMETERS: Readonly<Record<ParameterKey, string>> = {
   updateRate: '0.5',
   breachesBeforeRetraining: '3',
   cooldownHours: '6',
+  monitoringWindows: '12',
+  monitoringCriterion: 'absolute',
+  maxSkill: '1',
   approvalTimeoutHours: '168',
   // The last 24 h as 48 windows of 30 minutes; a candidate must beat production by at least 1%.
   evaluationWindows: '48',
@@ -60,6 +67,9 @@ export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
   updateRate: 'how far an approved better model moves the threshold toward its loss (0..1)',
   breachesBeforeRetraining: 'consecutive monitoring breaches that start a retraining',
   cooldownHours: 'hours after a training before monitoring may start another',
+  monitoringWindows: 'windows of 30 minutes each hourly check scores (the latest hours), 1 to 48',
+  monitoringCriterion: 'what a monitoring breach is: absolute (loss over the threshold) or skill (loss / seasonal naive loss over monitoring/max-skill)',
+  maxSkill: 'criterion skill: the loss / seasonal-naive loss over which a check breaches',
   approvalTimeoutHours: 'hours an approval link stays valid before the model is rejected',
   evaluationWindows: 'windows of prediction_length, the most recent ones, a candidate is evaluated on (held out from training)',
   minImprovement: 'relative improvement over production a candidate must reach, beyond noise, to be registered (0..1)',
@@ -78,6 +88,9 @@ export interface RunConfig {
   updateRate: number;
   breachesBeforeRetraining: number;
   cooldownHours: number;
+  monitoringWindows: number;
+  monitoringCriterion: Criterion;
+  maxSkill: number;
   approvalTimeoutHours: number;
   evaluationWindows: number;
   minImprovement: number;
@@ -156,6 +169,9 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
     updateRate: number('updateRate', (n) => n >= 0 && n <= 1, 'a rate in [0, 1]'),
     breachesBeforeRetraining: number('breachesBeforeRetraining', (n) => Number.isInteger(n) && n >= 1, 'a whole number of checks, 1 or more'),
     cooldownHours: number('cooldownHours', (n) => n >= 0, 'a number of hours, 0 or more'),
+    monitoringWindows: number('monitoringWindows', (n) => Number.isInteger(n) && n >= 1 && n <= MAX_MONITORING_WINDOWS, `a whole number of windows from 1 to ${MAX_MONITORING_WINDOWS}`),
+    monitoringCriterion: criterion(values.monitoringCriterion, parameterName(path, 'monitoringCriterion')),
+    maxSkill: number('maxSkill', (n) => n > 0, 'a positive ratio of losses'),
     approvalTimeoutHours: number('approvalTimeoutHours', (n) => n > 0 && n <= 24 * 365, 'a number of hours in (0, 8760]'),
     evaluationWindows: number(
       'evaluationWindows',
@@ -164,6 +180,14 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
     ),
     minImprovement: number('minImprovement', (n) => n >= 0 && n < 1, 'a relative improvement in [0, 1)'),
   };
+}
+
+/** A day of 30-minute windows: more would forecast a whole day at each hourly check. */
+export const MAX_MONITORING_WINDOWS = 48;
+
+function criterion(value: string | undefined, parameter: string): Criterion {
+  if ((CRITERIA as readonly string[]).includes(value ?? '')) return value as Criterion;
+  throw new ValidationError(`parameter ${parameter} is ${JSON.stringify(value)}, expected one of ${CRITERIA.join(', ')}`, { field: 'monitoringCriterion' });
 }
 
 /**

@@ -6,7 +6,7 @@
 import { checkForecasts, cutWindows, measuredRange, poolScores, stalledIngestion, type WindowSpec } from '../core/accuracy-windows';
 import { parseMinute } from '../core/feature-record';
 import { DEFAULT_QUANTILES } from '../core/metrics';
-import type { Stage } from '../core/monitoring-policy';
+import { skillOf, type Stage } from '../core/monitoring-policy';
 import { readRunConfig } from '../core/run-config';
 import { buildSeries } from '../core/series';
 import type { EndpointForecaster, InferenceConfiguration } from '../ports/endpoint-forecaster';
@@ -32,22 +32,26 @@ export interface MeasureAccuracyDeps {
   endpoints: Record<Stage, string>;
 }
 
-export interface MeasureAccuracyInput extends WindowSpec {
+export interface MeasureAccuracyInput extends Omit<WindowSpec, 'windows'> {
   stage: Stage;
   asOf: Date;
+  /** Windows scored; `monitoring/windows` when absent. */
+  windows?: number;
 }
 
 export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureAccuracyInput): Promise<MonitoringCheck> {
   const endpoint = deps.endpoints[input.stage];
-  const { threshold } = await readRunConfig(deps.parameterStore, deps.parameterPath);
-  const base = { at: input.asOf.toISOString(), stage: input.stage, threshold, endpoint, windows: input.windows };
+  const config = await readRunConfig(deps.parameterStore, deps.parameterPath);
+  const { threshold } = config;
+  const spec: WindowSpec = { windows: input.windows ?? config.monitoringWindows, historyMinutes: input.historyMinutes };
+  const base = { at: input.asOf.toISOString(), stage: input.stage, threshold, endpoint, windows: spec.windows };
   const record = async (check: MonitoringCheck): Promise<MonitoringCheck> => {
     await deps.monitoringStore.appendCheck(check);
     return check;
   };
   const stale = (detail: string) => record({ ...base, outcome: 'stale-data', detail });
 
-  const range = measuredRange(input.asOf, input);
+  const range = measuredRange(input.asOf, spec);
   const records = await deps.featureStore.getRecords({ from: new Date(range.from), to: new Date(range.to) });
   const minutes = records.map((r) => parseMinute(r.tx_minute)).filter((m): m is number => m !== undefined);
   const stalled = stalledIngestion(minutes.length ? new Date(Math.max(...minutes)) : undefined, input.asOf, range);
@@ -59,7 +63,7 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
   } catch (error) {
     return stale(describeError(error));
   }
-  const windows = cutWindows(values, range.from, input);
+  const windows = cutWindows(values, range.from, spec);
   if ('stale' in windows) return stale(windows.stale);
 
   let forecasts: unknown;
@@ -78,7 +82,16 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
 
   const { loss, rmse } = poolScores(windows.actuals, forecasts);
   if (!Number.isFinite(loss)) return stale('the observed fees of the windows sum to zero: the weighted loss is undefined');
-  const check = await record({ ...base, outcome: 'measured', loss, rmse });
+  // Seasonal naive on the very same windows: skill says whether the model still beats it.
+  const naiveLoss = poolScores(windows.actuals, windows.naive).loss;
+  const skill = skillOf(loss, naiveLoss);
+  const judged = {
+    criterion: config.monitoringCriterion,
+    ...(Number.isFinite(naiveLoss) ? { naiveLoss } : {}),
+    ...(skill !== undefined ? { skill } : {}),
+    ...(config.monitoringCriterion === 'skill' ? { maxSkill: config.maxSkill } : {}),
+  };
+  const check = await record({ ...base, outcome: 'measured', loss, rmse, ...judged });
   await deps.metrics.publishAccuracy({ at: base.at, stage: input.stage, meanWQuantileLoss: loss, threshold, rmse });
   return check;
 }

@@ -53,6 +53,15 @@ export function describeMonitoringStoreContract(name: string, makeSubject: MakeS
         expect(await store.recentChecks(10)).toEqual([aCheck(1, { loss: 0.3 })]);
       });
 
+      it('reads back what a check was judged by: criterion, seasonal naive loss, skill and its limit', async () => {
+        const { store } = subject();
+        const judged = aCheck(1, { criterion: 'skill', naiveLoss: 0.2, skill: 0.55, maxSkill: 1 });
+        await store.appendCheck(judged);
+        await store.appendCheck(aCheck(2, { criterion: 'absolute', naiveLoss: 0.1, skill: 1.2 }));
+
+        expect(await store.recentChecks(10)).toEqual([judged, aCheck(2, { criterion: 'absolute', naiveLoss: 0.1, skill: 1.2 })]);
+      });
+
       it('leaves out a figure that is not a finite number', async () => {
         const { store } = subject();
         await store.appendCheck(aCheck(1, { loss: Number.NaN, rmse: Number.POSITIVE_INFINITY }));

@@ -39,6 +39,8 @@ describe('Function: measure-accuracy handler', () => {
     monitoringStore = new SqliteMonitoringStore(home.db);
     metrics = new SqliteMetricsPublisher(home.db);
     await seedDefaultParameters(parameterStore, PATH);
+    // The data holds 2 windows after 6 h of history: monitoring/windows says how many a check scores.
+    await parameterStore.put(`${PATH}/monitoring/windows`, '2', { overwrite: true });
     await featureStore.putRecords(range(MINUTES).map((i) => aRecord(i, { avg_fee_1min: 100 })));
     forecaster = new FakeForecaster(constant(100));
     const handler = createHandler({
@@ -60,7 +62,7 @@ describe('Function: measure-accuracy handler', () => {
     const check = await measure({ stage: 'production', asOf: AS_OF });
 
     // Assess
-    expect(check).toEqual({ at: AS_OF, stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'btc-fee-deepar-test-production', windows: 2 });
+    expect(check).toEqual({ at: AS_OF, stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'btc-fee-deepar-test-production', windows: 2, criterion: 'absolute', naiveLoss: 0 });
     expect(await monitoringStore.recentChecks(10)).toEqual([check]);
     expect(metrics.series('MeanWQuantileLoss', 'production')).toEqual([{ at: AS_OF, value: 0 }]);
     expect(metrics.series('Threshold', 'production')).toEqual([{ at: AS_OF, value: 0.5 }]);
@@ -76,7 +78,7 @@ describe('Function: measure-accuracy handler', () => {
     expect(forecaster.calls.map((c) => c.endpointName)).toEqual(['btc-fee-deepar-test-staging', 'btc-fee-deepar-test-production']);
   });
 
-  it('measures 2 windows of 30 minutes after 6 h of history by default', async () => {
+  it('measures the windows monitoring/windows says (2 here) of 30 minutes after 6 h of history by default', async () => {
     // Act
     await measure({ stage: 'production', asOf: AS_OF });
 

@@ -124,4 +124,18 @@ describe('Use case: decideRetraining', () => {
     expect(result).toEqual({ retrain: false, consecutiveBreaches: 0, reason: 'nothing measured yet', staleData: false });
     expect(monitoringStore.decisions).toEqual([{ at: hour(10), retrain: false, consecutiveBreaches: 0, reason: 'nothing measured yet' }]);
   });
+  it('judges each check by the criterion it was measured under: volatile hours judged by skill do not retrain, a lost skill does', async () => {
+    // Prepare: losses far over the threshold 0.5, but seasonal naive lost as much (skill 0.8) for three hours; then three hours worse than naive.
+    const bySkill = (h: number, loss: number, skill: number): MonitoringCheck => ({ ...aCheck(h, 'production', loss), criterion: 'skill', naiveLoss: loss / skill, skill, maxSkill: 1 });
+    const volatile = [bySkill(1, 0.9, 0.8), bySkill(2, 1.2, 0.8), bySkill(3, 0.9, 0.8)];
+    const { decide } = await aDecision([...volatile, bySkill(4, 0.3, 1.4), bySkill(5, 0.4, 1.3), bySkill(6, 0.3, 1.2)]);
+
+    // Act
+    const afterVolatile = await decide({ asOf: new Date(hour(3)) });
+    const afterLostSkill = await decide({ asOf: new Date(hour(6)) });
+
+    // Assess
+    expect(afterVolatile).toMatchObject({ retrain: false, consecutiveBreaches: 0 });
+    expect(afterLostSkill).toMatchObject({ retrain: true, stage: 'production', consecutiveBreaches: 3, reason: "3 consecutive checks of production with skill (loss / seasonal naive's) over 1" });
+  });
 });

@@ -3,6 +3,7 @@ import { measureAccuracy, type MeasureAccuracyInput } from '../../src/use-cases/
 import { FakeForecaster, InMemoryMonitoringStore, RecordingMetrics, type Answer } from './fakes';
 import { MINUTE, PARAMETER_PATH, aFeatureStoreWith, aParameterStore, constant, flatForecast, minutesAfterT0 } from './mothers';
 import { T0 } from '../builders/feature-records';
+import type { ParameterKey } from '../../src/core/run-config';
 
 /** 6 h of conditioning history + 2 windows of 30 minutes: minutes 0..419 of the builders' T0. */
 const HISTORY = 360;
@@ -19,10 +20,10 @@ const perfect =
   (instances) =>
     instances.map(({ start, target }) => flatForecast(range(30, minuteIndexOf(start) + target.length).map(level)));
 
-async function aMeasurement(options: { minutes?: number[]; level?: (minute: number) => number; answer?: Answer; threshold?: string } = {}) {
+async function aMeasurement(options: { minutes?: number[]; level?: (minute: number) => number; answer?: Answer; threshold?: string; parameters?: Partial<Record<ParameterKey, string>> } = {}) {
   const deps = {
     featureStore: await aFeatureStoreWith(options.minutes ?? range(MINUTES), options.level),
-    parameterStore: await aParameterStore(options.threshold ? { threshold: options.threshold } : {}),
+    parameterStore: await aParameterStore({ ...(options.threshold ? { threshold: options.threshold } : {}), ...options.parameters }),
     forecaster: new FakeForecaster(options.answer ?? constant(100)),
     metrics: new RecordingMetrics(),
     monitoringStore: new InMemoryMonitoringStore(),
@@ -44,7 +45,12 @@ describe('Use case: measureAccuracy', () => {
     const check = await m.measure();
 
     // Assess
-    expect(check).toEqual({ at: AS_OF.toISOString(), stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'endpoint-production', windows: 2 });
+    // Seasonal naive, with no day before the data, forecasts the last observed fee (4590, then 4890) with no
+    // spread: under the actuals by 10, 20, … 300 in each window, it loses Σ(y − q)/Σy = 9300/293700.
+    expect(check).toEqual({
+      at: AS_OF.toISOString(), stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'endpoint-production', windows: 2,
+      criterion: 'absolute', naiveLoss: expect.closeTo(9300 / 293700, 12), skill: 0,
+    });
     expect(m.forecaster.calls.map((c) => c.instances)).toEqual([
       [
         { start: '2025-03-05 00:00:00', target: range(HISTORY, 0).map(level) },
@@ -63,7 +69,11 @@ describe('Use case: measureAccuracy', () => {
     const check = await m.measure();
 
     // Assess
-    expect(check).toEqual({ at: AS_OF.toISOString(), stage: 'production', outcome: 'measured', loss: expect.closeTo(0.6, 12), rmse: expect.closeTo(Math.sqrt((30 * 20 ** 2 + 30 * 220 ** 2) / 60), 9), threshold: 0.5, endpoint: 'endpoint-production', windows: 2 });
+    // Seasonal naive forecasts the last observed fee, 100, for both windows: it loses 30·200/(30·100 + 30·300) = 0.5.
+    expect(check).toEqual({
+      at: AS_OF.toISOString(), stage: 'production', outcome: 'measured', loss: expect.closeTo(0.6, 12), rmse: expect.closeTo(Math.sqrt((30 * 20 ** 2 + 30 * 220 ** 2) / 60), 9), threshold: 0.5, endpoint: 'endpoint-production', windows: 2,
+      criterion: 'absolute', naiveLoss: expect.closeTo(0.5, 12), skill: expect.closeTo(1.2, 12),
+    });
     expect(m.monitoringStore.checks).toEqual([check]);
     expect(m.metrics.published).toEqual([{ at: AS_OF.toISOString(), stage: 'production', meanWQuantileLoss: check.loss, threshold: 0.5, rmse: check.rmse }]);
   });
@@ -161,7 +171,8 @@ describe('Use case: measureAccuracy', () => {
     const check = await m.measure({ stage: 'staging' });
 
     // Assess
-    expect(check).toMatchObject({ outcome: 'stale-data', detail: 'no feature record between 2025-03-05T00:00:00Z and 2025-03-05T07:00:00Z: is ingestion stalled?' });
+    // The check reads the day before the windows' history too: seasonal naive forecasts from it.
+    expect(check).toMatchObject({ outcome: 'stale-data', detail: 'no feature record between 2025-03-04T00:00:00Z and 2025-03-05T07:00:00Z: is ingestion stalled?' });
   });
 
   it('skips missing actuals: 15 of 30 observed minutes still measure, on the observed ones only', async () => {
@@ -237,5 +248,71 @@ describe('Use case: measureAccuracy', () => {
 
     // Assess
     expect(check).toMatchObject({ outcome: 'endpoint-error', detail: 'ValidationError: the endpoint answered 1 forecasts for 2 instances' });
+  });
+  describe('skill against seasonal naive on the same windows', () => {
+    /** Yesterday and today's history at 100, the window at 300: naive forecasts yesterday's 100 with no spread. */
+    const aDayThenAJump = (i: number) => (i < HISTORY ? 100 : 300);
+    const aDayAndTheWindow = range(HISTORY + 30 + 1440, -1440);
+    const oneWindowAsOf = minutesAfterT0(HISTORY + 30);
+
+    it('scores naive on the very same window and records skill = loss / naive loss, 0.5 / (2/3) = 0.75', async () => {
+      // Prepare: the model's 150 against 300 loses mean(2τ·150/300) = 0.5; naive's 100 loses mean(2τ·200/300) = 2/3.
+      const m = await aMeasurement({ minutes: aDayAndTheWindow, level: aDayThenAJump, answer: constant(150) });
+
+      // Act
+      const check = await m.measure({ asOf: oneWindowAsOf, windows: 1 });
+
+      // Assess
+      expect(check).toMatchObject({ outcome: 'measured', criterion: 'absolute', loss: expect.closeTo(0.5, 12), naiveLoss: expect.closeTo(2 / 3, 12), skill: expect.closeTo(0.75, 12) });
+      expect(m.monitoringStore.checks).toEqual([check]);
+    });
+
+    it('records the criterion skill and its limit when monitoring/criterion says skill', async () => {
+      // Prepare
+      const m = await aMeasurement({ minutes: aDayAndTheWindow, level: aDayThenAJump, answer: constant(150), parameters: { monitoringCriterion: 'skill', maxSkill: '0.9' } });
+
+      // Act
+      const check = await m.measure({ asOf: oneWindowAsOf, windows: 1 });
+
+      // Assess
+      expect(check).toMatchObject({ criterion: 'skill', maxSkill: 0.9, skill: expect.closeTo(0.75, 12), threshold: 0.5 });
+    });
+
+    it('leaves skill out when naive is perfect (its loss 0): the ratio says nothing', async () => {
+      // Prepare: every fee 100, yesterday too: naive forecasts 100 exactly.
+      const m = await aMeasurement({ minutes: aDayAndTheWindow, answer: constant(150) });
+
+      // Act
+      const check = await m.measure({ asOf: oneWindowAsOf, windows: 1 });
+
+      // Assess
+      expect(check).toMatchObject({ outcome: 'measured', loss: expect.closeTo(0.5, 12), naiveLoss: 0 });
+      expect(check.skill).toBeUndefined();
+    });
+  });
+
+  it('scores the number of windows monitoring/windows says when the input names none', async () => {
+    // Prepare
+    const m = await aMeasurement({ parameters: { monitoringWindows: '3' } });
+
+    // Act
+    const check = await m.measure({ windows: undefined, historyMinutes: 60 });
+
+    // Assess
+    expect(check).toMatchObject({ outcome: 'measured', windows: 3 });
+    expect(m.forecaster.calls[0].instances.map((i) => i.start)).toEqual(['2025-03-05 04:30:00', '2025-03-05 05:00:00', '2025-03-05 05:30:00']);
+  });
+
+  it.each([
+    ['monitoringWindows', '-12', 'parameter /btc-fee-deepar/test/monitoring/windows is "-12", expected a whole number of windows from 1 to 48'],
+    ['monitoringCriterion', 'relative', 'parameter /btc-fee-deepar/test/monitoring/criterion is "relative", expected one of absolute, skill'],
+    ['maxSkill', '0', 'parameter /btc-fee-deepar/test/monitoring/max-skill is "0", expected a positive ratio of losses'],
+  ] as const)('fails naming the parameter when %s is %s, and records nothing', async (key, value, message) => {
+    // Prepare
+    const m = await aMeasurement({ parameters: { [key]: value } });
+
+    // Act / Assess
+    await expect(m.measure()).rejects.toMatchObject({ name: 'ValidationError', message });
+    expect(m.monitoringStore.checks).toEqual([]);
   });
 });

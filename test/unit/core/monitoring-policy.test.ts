@@ -1,4 +1,4 @@
-import { consecutiveBreaches, decideRetraining, isStale, type Check } from '../../../src/core/monitoring-policy';
+import { consecutiveBreaches, decideRetraining, isBreach, isStale, skillOf, type Check } from '../../../src/core/monitoring-policy';
 
 const T = Date.parse('2025-04-01T00:00:00Z');
 const at = (h: number) => new Date(T + h * 3_600_000).toISOString();
@@ -51,5 +51,49 @@ describe('Function: isStale', () => {
     expect(isStale(new Date(T - 5 * 60_000), now, 10)).toBe(false);
     expect(isStale(new Date(T - 11 * 60_000), now, 10)).toBe(true);
     expect(isStale(undefined, now, 10)).toBe(true);
+  });
+});
+
+describe('Function: isBreach under the skill criterion', () => {
+  /** A check judged by skill: threshold 0.3, max skill 1 (a model no better than seasonal naive). */
+  const bySkill = (h: number, loss: number, skill: number | undefined, stage: Check['stage'] = 'production'): Check => ({
+    at: at(h), stage, outcome: 'measured', loss, threshold: 0.3, criterion: 'skill', maxSkill: 1, ...(skill === undefined ? {} : { skill }),
+  });
+
+  it('breaches when the model is worse than seasonal naive by more than the limit, whatever the loss', () => {
+    expect(isBreach(bySkill(1, 0.4, 1.5))).toBe(true);
+    expect(isBreach(bySkill(1, 0.1, 1.5))).toBe(true);
+    // A volatile stretch: the loss is high, but naive lost as much: skill holds.
+    expect(isBreach(bySkill(1, 0.9, 0.7))).toBe(false);
+    // At the limit is not over it.
+    expect(isBreach(bySkill(1, 0.4, 1))).toBe(false);
+  });
+
+  it('never breaches on a check without a skill (naive was perfect): the ratio says nothing', () => {
+    expect(isBreach(bySkill(1, 0.9, undefined))).toBe(false);
+  });
+
+  it('keeps the seed rule for a check judged absolute or recorded before criteria existed', () => {
+    expect(isBreach({ ...bySkill(1, 0.4, 0.5), criterion: 'absolute' })).toBe(true);
+    const { criterion: _criterion, ...legacy } = bySkill(1, 0.4, 0.5);
+    expect(isBreach(legacy)).toBe(true);
+  });
+
+  it('retrains after K consecutive losses of skill, naming the rule; a volatile hour in between resets the run', () => {
+    expect(decideRetraining([bySkill(1, 0.5, 1.4), bySkill(2, 0.9, 0.8), bySkill(3, 0.5, 1.3), bySkill(4, 0.6, 1.2)], policy, context)).toMatchObject({ retrain: false, consecutiveBreaches: 2 });
+    expect(decideRetraining([bySkill(1, 0.5, 1.4), bySkill(2, 0.5, 1.3), bySkill(3, 0.6, 1.2)], policy, context)).toEqual({
+      retrain: true,
+      stage: 'production',
+      consecutiveBreaches: 3,
+      reason: "3 consecutive checks of production with skill (loss / seasonal naive's) over 1",
+    });
+  });
+});
+
+describe('Function: skillOf', () => {
+  it('is the loss over naive loss, undefined when naive lost nothing or is not a number', () => {
+    expect(skillOf(0.5, 2 / 3)).toBeCloseTo(0.75, 12);
+    expect(skillOf(0.5, 0)).toBeUndefined();
+    expect(skillOf(0.5, Number.NaN)).toBeUndefined();
   });
 });
