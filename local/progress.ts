@@ -38,9 +38,10 @@ export function createProgress(label: string, stream: ProgressStream = process.s
         const width = 30;
         const bar = '#'.repeat(Math.round(fraction * width)).padEnd(width, '.');
         // What matters first (bar, percentage, time left), then the detail; a long label is shortened (the same
-        // way on every redraw), then the detail cut at the terminal's edge.
+        // way on every redraw; 88 columns are kept for the bar, the time left and an epoch's loss), then the detail
+        // cut at the terminal's edge.
         const columns = Math.max(40, (stream.columns ?? 100) - 1);
-        const line = `${shorten(label, Math.max(16, columns - 75))} [${bar}] ${percent.padStart(4)}${left ? ` (${left})` : ''} ${detail}`;
+        const line = `${shorten(label, Math.max(16, columns - 88))} [${bar}] ${percent.padStart(4)}${left ? ` (${left})` : ''} ${detail}`;
         stream.write(REDRAW + line.slice(0, columns).trimEnd());
         open = fraction < 1;
         if (!open) stream.write('\n');

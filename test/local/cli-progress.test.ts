@@ -116,7 +116,11 @@ describe('Command: mlops train (progress)', () => {
     let stderr = '';
     stdout = '';
     const wasTTY = process.stderr.isTTY;
+    const wasColumns = process.stderr.columns;
     process.stderr.isTTY = isTTY;
+    // A terminal wide enough for the whole line: on a narrower one the detail is cut at the edge by design,
+    // and a fast epoch's "about 163 ms left" is longer than a slow one's "about 2 s left".
+    process.stderr.columns = 120;
     const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
     const approvalMails = async () => (await Promise.all((await f.pipeline.mailer.list()).map((m) => f.pipeline.mailer.read(m.file)))).filter((t) => t.includes('/approvals/')).length;
     const mailsBefore = await approvalMails();
@@ -128,6 +132,7 @@ describe('Command: mlops train (progress)', () => {
     } finally {
       err.mockRestore();
       process.stderr.isTTY = wasTTY;
+      process.stderr.columns = wasColumns;
     }
     return { stderr, stdout };
   }
