@@ -13,21 +13,6 @@ import { join } from 'node:path';
 import { type DenseKernels, type GemmFn, installFusedNetwork, installWasmKernels as installIntoModel, type TransposeFn } from '../kernels';
 import { fusedLstmF32 } from './lstm-f32';
 
-/** The part of the WebAssembly JS API used here (the project's lib settings do not declare it). */
-declare namespace WebAssembly {
-  class Module {
-    constructor(bytes: Uint8Array);
-  }
-  class Instance {
-    constructor(module: Module, imports: object);
-    readonly exports: unknown;
-  }
-  class Memory {
-    readonly buffer: ArrayBuffer;
-    grow(pages: number): number;
-  }
-}
-
 interface Exports {
   memory: WebAssembly.Memory;
   gemm(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, acc: number, pack: number): void;

@@ -13,21 +13,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FusedNetwork, FusedNetworkHost } from '../kernels';
 
-/** The part of the WebAssembly JS API used here (the project's lib settings do not declare it). */
-declare namespace WebAssembly {
-  class Module {
-    constructor(bytes: Uint8Array);
-  }
-  class Instance {
-    constructor(module: Module, imports: object);
-    readonly exports: unknown;
-  }
-  class Memory {
-    readonly buffer: ArrayBuffer;
-    grow(pages: number): number;
-  }
-}
-
 /** lstm32.as.ts's exports; pointers are byte addresses in `memory`. */
 interface Lstm32Exports {
   memory: WebAssembly.Memory;
