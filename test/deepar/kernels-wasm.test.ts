@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { fitDeepAR } from '../../src/deepar/estimator';
 import { parseHyperparameters } from '../../src/deepar/hyperparameters';
 import {
-  gemmABt, gemmABtJs, kernelBackend, setKernelBackend, transpose, transposeJs, wasmAvailable, type KernelBackend,
+  gemmABt, gemmABtJs, kernelBackend, transpose, transposeJs, wasmAvailable, type KernelBackend,
 } from '../../src/deepar/kernels';
 import { DeepARNetwork, type NetworkSpec } from '../../src/deepar/network';
 import { DeepARPredictor } from '../../src/deepar/predictor';
 import { Rng } from '../../src/deepar/rng';
 import '../../src/deepar/runtime'; // installs the WebAssembly kernels and the helper thread, as the twin does
 import { loadWasmKernels, WASM_PATH } from '../../src/deepar/runtime/kernels-wasm';
-import { seasonalSeries, START, START_MS, tinyHyperparameters } from './mothers';
+import { seasonalSeries, START, START_MS, tinyHyperparameters, withBackend } from './mothers';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -25,21 +25,6 @@ function maxRelError(a: Float64Array, b: Float64Array): number {
 
 function randomArray(rng: Rng, n: number): Float64Array {
   return Float64Array.from({ length: n }, () => rng.normal());
-}
-
-/** Runs fn with this thread's kernels (and new helper threads') on backend b. */
-function withBackend<T>(b: KernelBackend, fn: () => T): T {
-  const before = kernelBackend();
-  const env = process.env.DEEPAR_KERNELS;
-  setKernelBackend(b);
-  process.env.DEEPAR_KERNELS = b;
-  try {
-    return fn();
-  } finally {
-    setKernelBackend(before);
-    if (env === undefined) delete process.env.DEEPAR_KERNELS;
-    else process.env.DEEPAR_KERNELS = env;
-  }
 }
 
 describe('WebAssembly kernels', () => {

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitDeepAR } from '../../src/deepar/estimator';
 import { parseHyperparameters } from '../../src/deepar/hyperparameters';
-import { kernelBackend, setKernelBackend, type KernelBackend } from '../../src/deepar/kernels';
+import { kernelBackend, type KernelBackend } from '../../src/deepar/kernels';
 import { DeepARNetwork, type NetworkSpec } from '../../src/deepar/network';
 import { DeepARPredictor } from '../../src/deepar/predictor';
 import { Rng } from '../../src/deepar/rng';
 import '../../src/deepar/runtime'; // installs the WebAssembly kernels, the fused engine and the helper thread
 import { LSTM32_PATH } from '../../src/deepar/runtime/lstm-f32';
-import { seasonalSeries, START, START_MS, tinyHyperparameters } from './mothers';
+import { seasonalSeries, START, START_MS, tinyHyperparameters, withBackend } from './mothers';
 
 const ROOT = join(__dirname, '..', '..');
 const TOLERANCE = 1e-5;
@@ -29,21 +29,6 @@ function scaledError(ref: Float64Array, got: Float64Array): number {
     m = Math.max(m, Math.abs(ref[i]));
   }
   return e / Math.max(1e-12, m);
-}
-
-/** Runs fn with this thread's kernels (and new helper threads') on backend b. */
-function withBackend<T>(b: KernelBackend, fn: () => T): T {
-  const before = kernelBackend();
-  const env = process.env.DEEPAR_KERNELS;
-  setKernelBackend(b);
-  process.env.DEEPAR_KERNELS = b;
-  try {
-    return fn();
-  } finally {
-    setKernelBackend(before);
-    if (env === undefined) delete process.env.DEEPAR_KERNELS;
-    else process.env.DEEPAR_KERNELS = env;
-  }
 }
 
 describe('The fused f32 engine', () => {
