@@ -18,7 +18,7 @@ import { monitoringView } from '../read-models/monitoring';
 import { checkedQuery, integerParameter } from '../read-models/query';
 import { statusSummary } from '../read-models/status';
 import type { Twin } from '../twin';
-import { HttpError, sendJson, type Route } from './server';
+import { HttpError, isLoopbackAddress, sendJson, type Route } from './server';
 
 export interface ApiOptions {
   /** The twin's clock (approval expiry is judged on it). */
@@ -37,8 +37,6 @@ async function answer(run: () => Promise<unknown> | unknown): Promise<unknown> {
     throw error;
   }
 }
-
-const isLoopback = (address: string | undefined): boolean => !!address && (address === '::1' || /^(::ffff:)?127\./i.test(address));
 
 /** The read models' dependencies over one twin and pipeline: built once, shared by the API and the pages. */
 export function readModels(twin: Twin, pipeline: Pipeline) {
@@ -107,7 +105,7 @@ export function apiRoutes(twin: Twin, pipeline: Pipeline, options: ApiOptions, {
     get(/^\/api\/executions$/, ['limit'], (_req, _match, query) => ({ executions: executionsView(executions, query.has('limit') ? integerParameter('limit', query.get('limit')!, 1, 1000) : 50) })),
     get(/^\/api\/executions\/([^/]+)$/, [], (_req, match) => executionDetail(executions, executionNameOf(match[1]))),
     get(/^\/api\/approvals$/, [], (req) =>
-      inboxView({ approvals: pipeline.approvals, mailer: pipeline.mailer, now: options.now(), linkIds }, { withLinks: isLoopback(req.socket.remoteAddress) }),
+      inboxView({ approvals: pipeline.approvals, mailer: pipeline.mailer, now: options.now(), linkIds }, { withLinks: isLoopbackAddress(req.socket.remoteAddress) }),
     ),
   ];
 }

@@ -209,7 +209,7 @@ const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::
 const isLoopbackName = (host: string): boolean => LOOPBACK_NAMES.includes(host.toLowerCase()) || /^127\./.test(host);
 const bracketed = (host: string): string => (isIP(host) === 6 ? `[${host}]` : host);
 
-function isLoopbackAddress(address: string | undefined): boolean {
+export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   const v4 = address.replace(/^::ffff:/i, '');
   return address === '::1' || /^127\./.test(v4);
