@@ -1,7 +1,8 @@
 /**
  * CheckHistory: the minutes of history the feature group holds against the minimum a training needs;
  * for monitoring, also which stages have a model and what a stack with none does on its first day
- * (src/use-cases/check-history).
+ * (src/use-cases/check-history), and, once it trained without a model deployed, whether to train again
+ * (src/use-cases/decide-training-retry).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import type { FeatureStore } from '../src/ports/feature-store';
 import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
 import { checkMonitoringHistory, checkTrainingHistory, markStaleDataNotified } from '../src/use-cases/check-history';
+import { recordTrainingRetryDecision } from '../src/use-cases/decide-training-retry';
 import { once, requireEnv, taskHandler } from './lib/middleware';
 import type { DeploymentSettings } from '../src/core/deployment-settings';
 
@@ -20,6 +22,14 @@ import type { DeploymentSettings } from '../src/core/deployment-settings';
 type CheckHistorySettings = Pick<DeploymentSettings, 'PARAMETER_PATH' | 'STAGING_ENDPOINT_NAME' | 'PRODUCTION_ENDPOINT_NAME'>;
 
 const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time').transform((s) => new Date(s));
+
+/** ListExecutions' timestamps: an ISO string, or epoch seconds (the API's wire form) or milliseconds. */
+const timestamp = z.union([isoTime, z.number().positive()]).transform((v) => (typeof v === 'number' ? new Date(v < 1e11 ? v * 1000 : v) : v));
+
+/** One ExecutionListItem as the aws-sdk:sfn:listExecutions integration returns it (test/fixtures/aws/sfn-list-executions.json). */
+const ListedExecution = z
+  .object({ Name: z.string().optional(), Status: z.string().min(1), StartDate: timestamp, StopDate: timestamp.optional() })
+  .transform((e) => ({ status: e.Status, startDate: e.StartDate, ...(e.Name ? { name: e.Name } : {}), ...(e.StopDate ? { stopDate: e.StopDate } : {}) }));
 
 const CheckEvent = z.discriminatedUnion('machine', [
   z.object({
@@ -31,6 +41,14 @@ const CheckEvent = z.discriminatedUnion('machine', [
   z.object({ machine: z.literal('monitoring'), asOf: isoTime }),
   /** Monitoring sent the stale-data notification: the rest of this outage stays quiet. */
   z.object({ machine: z.literal('stale-data-notified') }),
+  /** A stack that trained before has no model deployed: train again? From the machine's ListExecutions results. */
+  z.object({
+    machine: z.literal('training-retry'),
+    asOf: isoTime,
+    runningTrainings: z.array(ListedExecution),
+    runningDeployments: z.array(ListedExecution),
+    latestTrainings: z.array(ListedExecution),
+  }),
 ]);
 
 export interface CheckHistoryDeps {
@@ -48,6 +66,7 @@ export function createHandler(deps: CheckHistoryDeps) {
     const common = { featureStore: deps.featureStore(), parameterStore: deps.parameterStore(), parameterPath: settings.PARAMETER_PATH };
     if (input.machine === 'training') return checkTrainingHistory(common, input);
     if (input.machine === 'stale-data-notified') return markStaleDataNotified(common);
+    if (input.machine === 'training-retry') return recordTrainingRetryDecision({ ...common, monitoringStore: deps.monitoringStore() }, input);
     return checkMonitoringHistory(
       {
         ...common,

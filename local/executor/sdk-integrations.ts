@@ -17,7 +17,10 @@ export function stepFunctionsSdkIntegrations(stepFunctions: () => LocalStepFunct
         maxResults: params.MaxResults as number,
       });
       return {
-        Executions: executions.map((e) => ({ ExecutionArn: e.executionArn, StateMachineArn: e.stateMachineArn, Name: e.name, Status: e.status, StartDate: e.startDate })),
+        // ExecutionListItem: stopDate only once the execution ended (test/fixtures/aws/sfn-list-executions.json).
+        Executions: executions.map((e) => ({
+          ExecutionArn: e.executionArn, StateMachineArn: e.stateMachineArn, Name: e.name, Status: e.status, StartDate: e.startDate, ...(e.stopDate ? { StopDate: e.stopDate } : {}),
+        })),
       } as Json;
     },
     'sfn:startExecution': async (params) => {

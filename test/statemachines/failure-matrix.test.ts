@@ -46,6 +46,8 @@ const REACH: Record<string, Record<string, Reach>> = {
     MeasureAccuracy: {}, ListTrainings: {}, DecideRetraining: {}, NotifyStaleData: { scenario: { decision: 'stale' } }, StartRetraining: {},
     CheckHistory: {}, StartFirstTraining: { scenario: { firstDay: 'start' } }, NotifyFirstDay: { scenario: { firstDay: 'wait' } },
     MarkStaleDataNotified: { scenario: { decision: 'stale' } },
+    ListRunningTrainingsWithoutModel: { scenario: { firstDay: 'retry' } }, ListRunningDeploymentsWithoutModel: { scenario: { firstDay: 'retry' } },
+    ListLatestTrainingWithoutModel: { scenario: { firstDay: 'retry' } }, DecideTrainingRetry: { scenario: { firstDay: 'retry' } },
   },
 };
 

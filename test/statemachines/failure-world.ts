@@ -32,8 +32,8 @@ export interface Scenario {
   registered?: boolean;
   /** monitoring: the retraining decision. */
   decision?: 'retrain' | 'hold' | 'stale';
-  /** monitoring: a stack with no model on any stage, waiting for data or starting its first training. */
-  firstDay?: 'wait' | 'start';
+  /** monitoring: a stack with no model on any stage, waiting for data, starting its first training, or training again after one. */
+  firstDay?: 'wait' | 'start' | 'retry';
 }
 
 const PACKAGE_ARN = `arn:aws:sagemaker:${LOCAL_REGION}:${LOCAL_ACCOUNT}:model-package/btc-fee-deepar-local/1`;
@@ -137,7 +137,16 @@ export class FakeAws {
         // Training: the history suffices. Monitoring: models on both stages, unless the scenario is a fresh stack.
         if (input.machine === 'training') return { minutes: 1440, required: 1440, enough: true, message: '1440 minutes of history (1440 needed)' };
         if (input.machine === 'stale-data-notified') return { staleDataNotified: true };
+        if (input.machine === 'training-retry') {
+          return { status: 'training-retry', startFirstTraining: true, notify: true, subject: 'training again', message: 'no model deployed: the last training failed 7.0 h ago' };
+        }
         const firstDay = this.scenario.firstDay;
+        if (firstDay === 'retry') {
+          return {
+            minutes: 1440, required: 1440, enough: true, stagesWithModel: [], anyModelDeployed: false, staleDataNotified: false,
+            firstDay: { status: 'no-model-yet', message: 'no model deployed yet', startFirstTraining: false, notify: false, subject: 'no model yet' },
+          };
+        }
         if (!firstDay) return { minutes: 1440, required: 1440, enough: true, stagesWithModel: ['staging', 'production'], anyModelDeployed: true, staleDataNotified: false };
         const start = firstDay === 'start';
         return {
