@@ -24,7 +24,12 @@ type CheckHistorySettings = Pick<DeploymentSettings, 'PARAMETER_PATH' | 'STAGING
 const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time').transform((s) => new Date(s));
 
 /** ListExecutions' timestamps: an ISO string, or epoch seconds (the API's wire form) or milliseconds. */
-const timestamp = z.union([isoTime, z.number().positive()]).transform((v) => (typeof v === 'number' ? new Date(v < 1e11 ? v * 1000 : v) : v));
+const timestamp = z.union([z.string(), z.number()], { message: 'expected an ISO 8601 time or epoch seconds' }).transform((v, ctx) => {
+  const date = typeof v === 'number' ? new Date(v < 1e11 ? v * 1000 : v) : new Date(v);
+  if (Number.isFinite(date.getTime()) && date.getTime() > 0) return date;
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an ISO 8601 time or epoch seconds, got ${JSON.stringify(v)}` });
+  return z.NEVER;
+});
 
 /** One ExecutionListItem as the aws-sdk:sfn:listExecutions integration returns it (test/fixtures/aws/sfn-list-executions.json). */
 const ListedExecution = z

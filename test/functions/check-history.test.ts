@@ -10,6 +10,7 @@ import { seedDefaultParameters } from '../../src/core/seed-parameters';
 import { aRecord, range } from '../builders/feature-records';
 import { aTwinHome } from '../builders/twin-home';
 import { minutesAfterT0 } from '../use-cases/mothers';
+import LIST_EXECUTIONS from '../fixtures/aws/sfn-list-executions.json';
 import { aSilentLogger } from './logs';
 
 const PATH = '/btc-fee-deepar/test';
@@ -50,12 +51,33 @@ describe('Function: check-history handler', () => {
     });
   });
 
+  it("decides a training retry from ListExecutions' listings as the integration returns them (the fixture's example), and records it", async () => {
+    const { runningTrainings, latestTrainings } = LIST_EXECUTIONS.example;
+    const event = { machine: 'training-retry', asOf: '2026-01-01T16:20:00Z', runningTrainings: runningTrainings.Executions, runningDeployments: [], latestTrainings: latestTrainings.Executions };
+
+    await expect(check(event)).resolves.toMatchObject({ status: 'training-retry', startFirstTraining: true, message: expect.stringContaining('the last training failed 6.0 h ago') });
+    expect(await monitoringStore.recentDecisions(10)).toEqual([expect.objectContaining({ at: '2026-01-01T16:20:00.000Z', retrain: true })]);
+  });
+
+  it('reads timestamps given as epoch seconds too (the wire form of the API)', async () => {
+    const seconds = (iso: string) => Date.parse(iso) / 1000;
+    const [latest] = LIST_EXECUTIONS.example.latestTrainings.Executions;
+    const listed = { ...latest, StartDate: seconds(latest.StartDate), StopDate: seconds(latest.StopDate) };
+
+    await expect(check({ machine: 'training-retry', asOf: '2026-01-01T12:20:00Z', runningTrainings: [], runningDeployments: [], latestTrainings: [listed] })).resolves.toMatchObject({
+      startFirstTraining: false, message: expect.stringContaining('the last training failed 2.0 h ago'),
+    });
+  });
+
   it.each([
+    [{ machine: 'training-retry', asOf: '2026-01-01T16:20:00Z', runningTrainings: [], runningDeployments: [], latestTrainings: [{ Status: 'FAILED', StartDate: 'yesterday' }] }, 'latestTrainings.0.StartDate: expected an ISO 8601 time or epoch seconds, got "yesterday"'],
+    [{ machine: 'training-retry', asOf: '2026-01-01T16:20:00Z', runningTrainings: [], latestTrainings: [] }, 'runningDeployments'],
     [{ machine: 'training', asOf: 'yesterday', windowDays: 7, minHistoryMinutes: 1440 }, 'asOf'],
     [{ machine: 'training', asOf: minutesAfterT0(90).toISOString(), windowDays: 7, minHistoryMinutes: 0.5 }, 'minHistoryMinutes'],
     [{ machine: 'deployment', asOf: minutesAfterT0(90).toISOString() }, 'machine'],
   ])('rejects %j with a ValidationError naming %s, recording nothing', async (event, field) => {
     await expect(check(event)).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringContaining(field) });
     expect(await monitoringStore.recentChecks(10)).toEqual([]);
+    expect(await monitoringStore.recentDecisions(10)).toEqual([]);
   });
 });
