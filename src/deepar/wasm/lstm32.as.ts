@@ -214,6 +214,33 @@ export function cellForward(R: i32, H: i32, g: usize, bias: usize, cPrev: usize,
 }
 
 /**
+ * The cell of a sampling step for R rows, state only (the gates are not kept): G [R, 4H] holds the
+ * pre-activations without bias; c [R, H] is updated in place; h = o·tanh c is written at h (row stride
+ * ldh) and, when h2 ≠ 0, also at h2 (row stride ldh2): the next layer's input beside its own state.
+ */
+export function cellStep(R: i32, H: i32, g: usize, bias: usize, c: usize, h: usize, ldh: i32, h2: usize, ldh2: i32): void {
+  const hb = <usize>H << 2;
+  for (let r = 0; r < R; r++) {
+    const gr = g + ((<usize>r * hb) << 2);
+    const cr = c + <usize>r * hb;
+    const hr = h + ((<usize>r * <usize>ldh) << 2);
+    const h2r = h2 + ((<usize>r * <usize>ldh2) << 2);
+    for (let u: usize = 0; u < hb; u += 16) {
+      const pi = gr + u, pf = pi + hb, pg = pf + hb, po = pg + hb;
+      const gi = sigmoid4(f32x4.add(v128.load(pi), v128.load(bias + u)));
+      const gf = sigmoid4(f32x4.add(v128.load(pf), v128.load(bias + hb + u)));
+      const gg = tanh4(f32x4.add(v128.load(pg), v128.load(bias + 2 * hb + u)));
+      const go = sigmoid4(f32x4.add(v128.load(po), v128.load(bias + 3 * hb + u)));
+      const cn = f32x4.add(f32x4.mul(gf, v128.load(cr + u)), f32x4.mul(gi, gg));
+      v128.store(cr + u, cn);
+      const hv = f32x4.mul(go, tanh4(cn));
+      v128.store(hr + u, hv);
+      if (h2) v128.store(h2r + u, hv);
+    }
+  }
+}
+
+/**
  * A layer's time loop, forward: A [T·B, 4H] holds X·Wxᵀ (time-major rows t·B + b) and receives the
  * gates; whp is Wh [4H, H] packed. Writes the cell states C, their tanh TC and the outputs Hs [T·B, H].
  */
