@@ -247,13 +247,15 @@ class LstmF32 implements FusedNetwork {
     const varying = Math.min(sharedFrom, I0);
     // the input after the state in layer 0's rows: a sequence's first row in full, the others only the
     // columns that differ between its paths (the rest is read from the first row)
+    const copied = Math.min(varying, inputSize);
     for (let s = 0; s < S; s++) {
       const row = z[0] / 4 + s * W0 + H;
+      const from = s * inputSize;
       if (s % perSequence !== 0) {
-        f.set(x.subarray(s * inputSize, s * inputSize + Math.min(varying, inputSize)), row);
+        for (let k = 0; k < copied; k++) f[row + k] = x[from + k]; // a loop: no subarray object per row
         continue;
       }
-      f.set(x.subarray(s * inputSize, (s + 1) * inputSize), row);
+      for (let k = 0; k < inputSize; k++) f[row + k] = x[from + k];
       for (let k = 0; k < nCat; k++) {
         const src = net.embeddings[k].off + cats![s * nCat + k] * E;
         f.set(p.subarray(src, src + E), row + inputSize + k * E);
