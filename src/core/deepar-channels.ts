@@ -62,7 +62,7 @@ export function toJsonLines(lines: readonly DeepArLine[]): string {
 
 /** One series' prefixes as DeepAR JSON lines, from one serialisation of its values. */
 export interface SeriesPrefixes {
-  /** Exactly `JSON.stringify(toDeepArLine(start, values.slice(0, length)))`. */
+  /** Exactly `JSON.stringify(toDeepArLine(start, values.slice(0, length)))` (for a string start, its `start` as given). */
   line(length: number): string;
   /** The line's size in UTF-8 bytes (the values serialise to ASCII). */
   byteLength(length: number): number;
@@ -70,10 +70,12 @@ export interface SeriesPrefixes {
 
 /**
  * Serialises a series once for many of its prefixes (the rolling origins' instances): a line is a slice
- * of one comma-joined body, so 48 windows of a week cost one pass over the values, not 48.
+ * of one comma-joined body, so 48 windows of a week cost one pass over the values, not 48. `start` is
+ * epoch ms, or DeepAR's start string as a channel holds it.
  */
-export function seriesPrefixes(start: number, values: readonly number[]): SeriesPrefixes {
-  const head = `{"start":"${formatDeepArStart(start)}","target":[`;
+export function seriesPrefixes(start: number | string, values: readonly number[]): SeriesPrefixes {
+  const head = `{"start":${JSON.stringify(typeof start === 'string' ? start : formatDeepArStart(start))},"target":[`;
+  const headBytes = Buffer.byteLength(head);
   const tokens = values.map((v) => (Number.isFinite(v) ? JSON.stringify(v) : '"NaN"'));
   // bodyEnd[n]: the length of the first n tokens joined with commas.
   const bodyEnd = new Array<number>(tokens.length + 1);
@@ -86,7 +88,7 @@ export function seriesPrefixes(start: number, values: readonly number[]): Series
   };
   return {
     line: (length) => `${head}${body.slice(0, bodyEnd[check(length)])}]}`,
-    byteLength: (length) => head.length + bodyEnd[check(length)] + 2,
+    byteLength: (length) => headBytes + bodyEnd[check(length)] + 2,
   };
 }
 
