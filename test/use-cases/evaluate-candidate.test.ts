@@ -1,5 +1,6 @@
 import { evaluateCandidate, ENDPOINT_BATCH, type EvaluateCandidateInput } from '../../src/use-cases/evaluate-candidate';
 import evaluationWindows from '../fixtures/aws/deepar-evaluation-windows.json';
+import payloadLimit from '../fixtures/aws/step-functions-payload-limit.json';
 import { FakeForecaster, InMemoryObjectStore } from './fakes';
 import { flatForecast } from './mothers';
 
@@ -114,6 +115,8 @@ describe('Use case: evaluateCandidate', () => {
     expect(forecaster.calls.map((c) => c.instances.length)).toEqual([100, 50]);
     expect(ENDPOINT_BATCH.maxBytes).toBeLessThan(evaluationWindows.invokeEndpointPayload.maxBytes);
     expect(result).toMatchObject({ windows: 150, productionLoss: expect.closeTo(1, 12) });
+    // What the state passes on is the verdict, however many windows: the report is in S3.
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(payloadLimit.maxBytes / 64);
   });
 
   it('splits the instances by SageMaker’s payload limit, each request a body of at most ENDPOINT_BATCH.maxBytes', async () => {
