@@ -106,7 +106,7 @@ describe('The instances\' history (test/fixtures/aws/deepar-inference-history.js
     const hp = parseHyperparameters({ time_freq: '1min', context_length: '60', prediction_length: '30', epochs: '1', num_cells: '4', num_layers: '1', mini_batch_size: '4', num_eval_samples: '8' });
     const rng = new Rng(1);
     const target = Array.from({ length: 800 }, (_, t) => 10 + 5 * Math.sin((2 * Math.PI * t) / 60) + rng.normal());
-    const { model } = fitDeepAR(hp, [{ startMs: T0, target }], { seed: 0, numBatchesPerEpoch: 2 });
+    const { model } = fitDeepAR(hp, [{ start: formatDeepArStart(T0), startMs: T0, target }], { seed: 0, numBatchesPerEpoch: 2 });
     const reach = pastLength(model.config);
     expect([reach, Math.max(...model.config.lags)]).toEqual([242, 182]);
     const predictor = new DeepARPredictor(model);
