@@ -4,7 +4,7 @@
  * models now serving, forecast from the very same instances, and writes the report the approval page
  * shows. It returns the gate's verdict; the state machine's Choice states act on it (docs/gate.md).
  */
-import type { DeepArLine, EvaluationWindow } from '../core/deepar-channels';
+import { seriesPrefixes, type DeepArLine, type EvaluationWindow } from '../core/deepar-channels';
 import { ValidationError } from '../core/errors';
 import { batchInstances, buildReport, type DeepArForecast } from '../core/evaluation';
 import { DEFAULT_QUANTILES } from '../core/metrics';
@@ -57,8 +57,9 @@ async function readJson<T>(store: ObjectStore, uri: string, what: string): Promi
   return first;
 }
 
-function seasonalNaive(history: number[], actual: number[]): DeepArForecast {
-  const naive = seasonalNaiveForecast([...history, ...actual], history.length, actual.length, ONE_DAY_OF_MINUTES, DEFAULT_QUANTILES);
+/** Seasonal naive's forecast of the `horizon` points after `origin`: it reads only the points before it. */
+function seasonalNaive(series: readonly number[], origin: number, horizon: number): DeepArForecast {
+  const naive = seasonalNaiveForecast(series, origin, horizon, ONE_DAY_OF_MINUTES, DEFAULT_QUANTILES);
   return { mean: naive.point, quantiles: Object.fromEntries([...naive.quantiles].map(([tau, q]) => [String(tau), q])) };
 }
 
@@ -69,20 +70,26 @@ export async function evaluateCandidate(deps: EvaluateCandidateDeps, input: Eval
     readJsonLines<DeepArForecast>(deps.objectStore, input.forecastUri, 'batch transform output'),
   ]);
   if (!Array.isArray(holdout.windows)) throw new ValidationError(`the held-out windows at ${input.holdoutUri} have no "windows" list`);
+  if (!Array.isArray(train.target)) throw new ValidationError(`the train channel at ${input.trainUri} has no "target" list`);
   const windows: EvaluationWindow[] = holdout.windows.map((w) => ({ start: w.start, values: toValues(w.values) }));
-  // Window k's history is the train series and the windows before it: the very instance the transform read.
-  const histories: number[][] = [];
-  let history = toValues(train.target);
-  for (const w of windows) {
-    histories.push(history);
-    history = [...history, ...w.values];
-  }
-  const instances: DeepArLine[] = histories.map((h) => ({ start: train.start, target: h.map((v) => (Number.isFinite(v) ? v : 'NaN')) }));
+  // The series the windows cut: the train series, then each window. Window k's history is its prefix up to
+  // window k's origin: the very instance the transform read.
+  const series = [...toValues(train.target), ...windows.flatMap((w) => w.values)];
+  const origins: number[] = [];
+  for (let k = 0, origin = train.target.length; k < windows.length; origin += windows[k].values.length, k++) origins.push(origin);
+  // One batching for both endpoints, sized from one serialisation of the series (not one per instance).
+  const endpointBatches = (): DeepArLine[][] => {
+    const targets = series.map((v) => (Number.isFinite(v) ? v : ('NaN' as const)));
+    const instances: DeepArLine[] = origins.map((o) => ({ start: train.start, target: targets.slice(0, o) }));
+    const prefixes = seriesPrefixes(train.start, series);
+    return batchInstances(instances, ENDPOINT_BATCH, (_, k) => prefixes.byteLength(origins[k]));
+  };
+  const batches = input.productionEndpoint || input.stagingEndpoint ? endpointBatches() : [];
   // The models now serving, on the very same windows: champion against challenger.
   const servingForecasts = async (endpoint: string | null) => {
     if (!endpoint) return undefined;
     const forecasts: DeepArForecast[] = [];
-    for (const batch of batchInstances(instances, ENDPOINT_BATCH)) {
+    for (const batch of batches) {
       const answer = await deps.forecaster.forecast(endpoint, batch, { num_samples: 100, output_types: ['mean', 'quantiles'], quantiles: DEFAULT_QUANTILES.map(String) });
       if (!answer) return undefined;
       forecasts.push(...answer);
@@ -94,7 +101,7 @@ export async function evaluateCandidate(deps: EvaluateCandidateDeps, input: Eval
     jobName: input.jobName,
     windows,
     candidate,
-    seasonalNaive: windows.map((w, k) => seasonalNaive(histories[k], w.values)),
+    seasonalNaive: windows.map((w, k) => seasonalNaive(series, origins[k], w.values.length)),
     production,
     staging,
     threshold: input.threshold,

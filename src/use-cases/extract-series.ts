@@ -11,6 +11,18 @@ import { buildSeries } from '../core/series';
 import type { FeatureStore } from '../ports/feature-store';
 import type { ObjectStore } from '../ports/object-store';
 
+/**
+ * The result lands in the state machine's data, which Step Functions caps at 256 KiB
+ * (test/fixtures/aws/step-functions-payload-limit.json): the series stays in S3, and a sampled bad value is
+ * cut short, whatever a broken producer wrote.
+ */
+const SAMPLE_CHARS = 80;
+const INVALID_SAMPLES = 5;
+const short = (value: unknown): string => {
+  const text = String(value);
+  return text.length <= SAMPLE_CHARS ? text : `${text.slice(0, SAMPLE_CHARS)}… (${text.length} characters)`;
+};
+
 export interface ExtractSeriesDeps {
   featureStore: FeatureStore;
   objectStore: ObjectStore;
@@ -81,6 +93,6 @@ export async function extractSeries(deps: ExtractSeriesDeps, input: ExtractSerie
     missingMinutes: series.report.missingMinutes,
     duplicatesDropped: series.report.duplicatesDropped,
     invalidRecords: series.report.invalid.length,
-    invalidSample: series.report.invalid.slice(0, 5).map((r) => ({ ...r, value: String(r.value) })),
+    invalidSample: series.report.invalid.slice(0, INVALID_SAMPLES).map((r) => ({ ...r, recordId: short(r.recordId), value: short(r.value) })),
   };
 }

@@ -1,5 +1,6 @@
 import { evaluateCandidate, ENDPOINT_BATCH, type EvaluateCandidateInput } from '../../src/use-cases/evaluate-candidate';
 import evaluationWindows from '../fixtures/aws/deepar-evaluation-windows.json';
+import payloadLimit from '../fixtures/aws/step-functions-payload-limit.json';
 import { FakeForecaster, InMemoryObjectStore } from './fakes';
 import { flatForecast } from './mothers';
 
@@ -114,6 +115,28 @@ describe('Use case: evaluateCandidate', () => {
     expect(forecaster.calls.map((c) => c.instances.length)).toEqual([100, 50]);
     expect(ENDPOINT_BATCH.maxBytes).toBeLessThan(evaluationWindows.invokeEndpointPayload.maxBytes);
     expect(result).toMatchObject({ windows: 150, productionLoss: expect.closeTo(1, 12) });
+    // What the state passes on is the verdict, however many windows: the report is in S3.
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(payloadLimit.maxBytes / 64);
+  });
+
+  it('splits the instances by SageMaker’s payload limit, each request a body of at most ENDPOINT_BATCH.maxBytes', async () => {
+    // Prepare: a train series of 100,000 fees (~1.9 MB per instance), 6 windows: all six would be ~11 MB.
+    const objectStore = new InMemoryObjectStore();
+    const long = { start: TRAIN.start, target: Array.from({ length: 100_000 }, (_, i) => 100 + (i % 97) / 7) };
+    const held = Array.from({ length: 6 }, (_, k) => ({ start: `window-${k + 1}`, values: [10, 30] }));
+    await objectStore.put(INPUT.holdoutUri, JSON.stringify({ windows: held }));
+    await objectStore.put(INPUT.trainUri, `${JSON.stringify(long)}\n`);
+    await objectStore.put(INPUT.forecastUri, held.map(() => JSON.stringify(flatForecast([10, 30]))).join('\n') + '\n');
+    const forecaster = new FakeForecaster((instances, endpoint) => (endpoint === 'endpoint-production' ? instances.map(() => flatForecast([40, 40])) : undefined));
+
+    // Act
+    await evaluateCandidate({ objectStore, forecaster }, { ...INPUT, stagingEndpoint: null });
+
+    // Assess: several requests, each body within the limit, the instances in the windows' order.
+    const bodies = forecaster.calls.map((c) => Buffer.byteLength(JSON.stringify({ instances: c.instances })));
+    expect(bodies.length).toBeGreaterThan(1);
+    for (const bytes of bodies) expect(bytes).toBeLessThanOrEqual(ENDPOINT_BATCH.maxBytes);
+    expect(forecaster.calls.flatMap((c) => c.instances.map((i) => i.target.length))).toEqual([100_000, 100_002, 100_004, 100_006, 100_008, 100_010]);
   });
 
   it('refuses a transform output with a line missing for a window, naming the counts', async () => {
@@ -126,6 +149,18 @@ describe('Use case: evaluateCandidate', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ name: 'ValidationError', message: 'the batch transform output has 1 forecasts for 2 evaluation windows' });
+  });
+
+  it('names the train channel that holds no target list', async () => {
+    // Prepare
+    const objectStore = await aTrainingRun();
+    await objectStore.put(INPUT.trainUri, `${JSON.stringify({ start: TRAIN.start })}\n`);
+
+    // Act
+    const attempt = evaluateCandidate({ objectStore, forecaster: new FakeForecaster(() => undefined) }, INPUT);
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'ValidationError', message: `the train channel at ${INPUT.trainUri} has no "target" list` });
   });
 
   it('names the file that is not JSON', async () => {

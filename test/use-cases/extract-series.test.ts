@@ -1,4 +1,5 @@
 import deepArFormats from '../fixtures/aws/deepar-channel-formats.json';
+import payloadLimit from '../fixtures/aws/step-functions-payload-limit.json';
 import { range } from '../builders/feature-records';
 import { extractSeries, type ExtractSeriesInput } from '../../src/use-cases/extract-series';
 import { InMemoryObjectStore } from './fakes';
@@ -80,6 +81,25 @@ describe('Use case: extractSeries', () => {
       name: 'ValidationError',
       message: expect.stringMatching(/^evaluation\/windows is 4/),
     });
+  });
+
+  it('returns a summary far within Step Functions\' payload limit, whatever the records hold: bad values are sampled short', async () => {
+    // Prepare: a week of minutes, 48 windows, and six minutes whose fee is a 300 kB string (a broken producer).
+    const week = 7 * 1440;
+    const featureStore = await aFeatureStoreWith(range(week), level);
+    const garbage = 'x'.repeat(300_000);
+    for (const r of featureStore.records.slice(100, 106)) (r as { avg_fee_1min: unknown }).avg_fee_1min = garbage;
+    const objectStore = new InMemoryObjectStore();
+
+    // Act
+    const result = await extractSeries({ featureStore, objectStore }, { ...INPUT, asOf: minutesAfterT0(week), windowDays: 7, evaluationWindows: 48 });
+
+    // Assess: what the state passes on is small; the series is in S3.
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(payloadLimit.maxBytes / 64);
+    expect(result).toMatchObject({ invalidRecords: 6, evaluationWindows: 48, points: week });
+    expect(result.invalidSample).toHaveLength(5);
+    expect(result.invalidSample[0]).toMatchObject({ recordId: '2025-03-05T01:40:00Z', field: 'avg_fee_1min', value: `${'x'.repeat(80)}… (300000 characters)` });
+    expect(objectStore.json(result.holdoutUri)).toMatchObject({ windows: expect.any(Array) });
   });
 
   it('refuses to train when fewer than half the held-out minutes were observed, writing nothing', async () => {

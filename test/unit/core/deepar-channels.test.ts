@@ -1,5 +1,11 @@
-import { buildDeepArChannels, formatDeepArStart } from '../../../src/core/deepar-channels';
+import { buildDeepArChannels, formatDeepArStart, seriesPrefixes, toDeepArLine, toJsonLines } from '../../../src/core/deepar-channels';
 import evaluationWindows from '../../fixtures/aws/deepar-evaluation-windows.json';
+import inferenceHistory from '../../fixtures/aws/deepar-inference-history.json';
+import { fitDeepAR } from '../../../src/deepar/estimator';
+import { parseHyperparameters } from '../../../src/deepar/hyperparameters';
+import { pastLength } from '../../../src/deepar/model';
+import { DeepARPredictor } from '../../../src/deepar/predictor';
+import { Rng } from '../../../src/deepar/rng';
 import { buildSeries } from '../../../src/core/series';
 import { T0, range, recordsFor } from '../../builders/feature-records';
 
@@ -62,5 +68,75 @@ describe('Function: buildDeepArChannels', () => {
 
   it('formats starts as DeepAR expects', () => {
     expect(formatDeepArStart(T0 + 61_000)).toBe('2025-03-05 00:01:01');
+  });
+
+  it('writes the channels a line per prefix exactly as one JSON.stringify per line would, missing minutes as "NaN"', () => {
+    // Prepare: 40 minutes with gaps (5 missing, 17 missing), 3 windows of 10.
+    const gappy = buildSeries(recordsFor(range(40).filter((i) => i !== 5 && i !== 17)));
+
+    // Act
+    const channels = buildDeepArChannels(gappy, { predictionLength: 10, evaluationWindows: 3 });
+
+    // Assess
+    const line = (n: number) => toDeepArLine(gappy.start, gappy.values.slice(0, n));
+    expect(channels.train).toBe(toJsonLines([line(10)]));
+    expect(channels.test).toBe(toJsonLines([line(20), line(30), line(40)]));
+    expect(channels.transformInput).toBe(toJsonLines([line(10), line(20), line(30)]));
+  });
+});
+
+describe('The instances\' history (test/fixtures/aws/deepar-inference-history.json)', () => {
+  const lines = (jsonLines: string) => jsonLines.trim().split('\n').map((line) => JSON.parse(line) as { start: string; target: unknown[] });
+
+  it('gives every test and transform line its window\'s whole series, as AWS asks, never a tail of context_length + the largest lag', () => {
+    // Prepare: 600 minutes, 3 windows of 30: every origin is past the 242 points the twin's lags and context read.
+    expect(inferenceHistory.wholeSeries.quote).toMatch(/always provide the entire time series for training, testing, and when calling the model for inference/);
+    const long = buildSeries(recordsFor(range(600)));
+
+    // Act
+    const channels = buildDeepArChannels(long, { predictionLength: 30, evaluationWindows: 3 });
+
+    // Assess
+    expect(lines(channels.transformInput).map((l) => [l.start, l.target.length])).toEqual([['2025-03-05 00:00:00', 510], ['2025-03-05 00:00:00', 540], ['2025-03-05 00:00:00', 570]]);
+    expect(lines(channels.test).map((l) => [l.start, l.target.length])).toEqual([['2025-03-05 00:00:00', 540], ['2025-03-05 00:00:00', 570], ['2025-03-05 00:00:00', 600]]);
+  });
+
+  it('would change the twin\'s forecast if trimmed to context_length + the largest lag: its age feature reads the series\' length', () => {
+    // Prepare: a tiny per-minute model (context 60, lags up to 182) and a series three times its reach.
+    const hp = parseHyperparameters({ time_freq: '1min', context_length: '60', prediction_length: '30', epochs: '1', num_cells: '4', num_layers: '1', mini_batch_size: '4', num_eval_samples: '8' });
+    const rng = new Rng(1);
+    const target = Array.from({ length: 800 }, (_, t) => 10 + 5 * Math.sin((2 * Math.PI * t) / 60) + rng.normal());
+    const { model } = fitDeepAR(hp, [{ start: formatDeepArStart(T0), startMs: T0, target }], { seed: 0, numBatchesPerEpoch: 2 });
+    const reach = pastLength(model.config);
+    expect([reach, Math.max(...model.config.lags)]).toEqual([242, 182]);
+    const predictor = new DeepARPredictor(model);
+    const cut = target.length - reach;
+
+    // Act: the same seed, the whole series and its tail (its start moved so the time features match).
+    const whole = predictor.sample({ startMs: T0, target }, 8, new Rng(3));
+    const tail = predictor.sample({ startMs: T0 + cut * 60_000, target: target.slice(cut) }, 8, new Rng(3));
+
+    // Assess
+    const differs = whole.some((v, i) => Math.abs(v - tail[i]) > 1e-9);
+    expect(differs).toBe(inferenceHistory.twin.trimmedForecastDiffers);
+  });
+});
+
+describe('Function: seriesPrefixes', () => {
+  // Values whose JSON is unusual: negative zero, exponents, long fractions, the non-finite ones DeepAR gets as "NaN".
+  const values = [12.5, -0, 1e-7, 1e21, 0.1 + 0.2, -3, NaN, Infinity, 123456789.123456, -Infinity, 7];
+
+  it('gives every prefix exactly as JSON.stringify(toDeepArLine(...)) writes it, with its size in bytes', () => {
+    const prefixes = seriesPrefixes(T0, values);
+    for (let n = 0; n <= values.length; n++) {
+      const expected = JSON.stringify(toDeepArLine(T0, values.slice(0, n)));
+      expect(prefixes.line(n)).toBe(expected);
+      expect(prefixes.byteLength(n)).toBe(Buffer.byteLength(expected));
+    }
+  });
+
+  it('refuses a prefix the series does not have, saying which', () => {
+    expect(() => seriesPrefixes(T0, values).line(12)).toThrow('a prefix of 12 points of a series of 11');
+    expect(() => seriesPrefixes(T0, values).byteLength(-1)).toThrow('a prefix of -1 points of a series of 11');
   });
 });
