@@ -51,7 +51,7 @@ export const DEFAULT_PARAMETERS: Readonly<Record<ParameterKey, string>> = {
   breachesBeforeRetraining: '3',
   cooldownHours: '6',
   monitoringWindows: '12',
-  monitoringCriterion: 'absolute',
+  monitoringCriterion: 'skill',
   maxSkill: '1',
   approvalTimeoutHours: '168',
   // The last 24 h as 48 windows of 30 minutes; a candidate must beat production by at least 1%.

@@ -62,7 +62,7 @@ describe('Function: measure-accuracy handler', () => {
     const check = await measure({ stage: 'production', asOf: AS_OF });
 
     // Assess
-    expect(check).toEqual({ at: AS_OF, stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'btc-fee-deepar-test-production', windows: 2, criterion: 'absolute', naiveLoss: 0 });
+    expect(check).toEqual({ at: AS_OF, stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'btc-fee-deepar-test-production', windows: 2, criterion: 'skill', maxSkill: 1, naiveLoss: 0 });
     expect(await monitoringStore.recentChecks(10)).toEqual([check]);
     expect(metrics.series('MeanWQuantileLoss', 'production')).toEqual([{ at: AS_OF, value: 0 }]);
     expect(metrics.series('Threshold', 'production')).toEqual([{ at: AS_OF, value: 0.5 }]);

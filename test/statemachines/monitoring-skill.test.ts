@@ -66,7 +66,7 @@ describe('State machine: monitoring by skill', () => {
 
   it('Degradation: a garbled production model is flagged by the first check, retrained after K checks, and a good model serves within 4 h', async () => {
     await deployFirstModel(f);
-    await f.setParameter('monitoring/criterion', 'skill');
+    // No monitoring/criterion set: skill is the default.
     await f.setParameter('monitoring/max-skill', TINY_MODEL_MAX_SKILL);
     await f.setParameter('monitoring/cooldown-hours', '2'); // the first training, at hour 0, is out of it from hour 2
     for (let h = 1; h <= 2; h++) expect(await monitorAt(f, h)).toMatchObject({ status: 'checked', reason: expect.stringMatching(/^accuracy holds: 0 of 3/) });
@@ -79,6 +79,7 @@ describe('State machine: monitoring by skill', () => {
 
     // The first check after it flags it: production's skill is over the limit, staging's is not.
     const first = await monitorAt(f, 3);
+    expect(production(first)).toMatchObject({ criterion: 'skill', maxSkill: 1.5 });
     expect(production(first).skill).toBeGreaterThan(1.5);
     expect(production(first).loss).toBeGreaterThan(2 * healthy.loss!);
     expect(first.checks.find((c) => c.stage === 'staging')!.skill).toBeLessThan(1.5);
