@@ -47,6 +47,10 @@ const MIGRATIONS: readonly string[] = [
        FROM parameters seeded
       WHERE name LIKE '%/monitoring/criterion' AND version = 1 AND value = 'absolute'
         AND NOT EXISTS (SELECT 1 FROM parameters later WHERE later.name = seeded.name AND later.version > 1);`,
+  // 7: the loss a check's serving model was approved at (its model package's) and the factor the skill rule
+  //    applied to it; checks recorded before have neither (NULL: skill alone judged them)
+  `ALTER TABLE monitoring_checks ADD COLUMN approved_loss REAL;
+   ALTER TABLE monitoring_checks ADD COLUMN approved_loss_factor REAL;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -10,14 +10,16 @@ import { aPipeline, type PipelineFixture } from '../builders/pipeline';
 jest.setTimeout(300_000);
 const HOUR = 3_600_000;
 
-interface CheckOutput { stage: string; outcome: string; loss?: number; naiveLoss?: number; skill?: number; criterion?: string }
+interface CheckOutput { stage: string; outcome: string; loss?: number; naiveLoss?: number; skill?: number; criterion?: string; approvedLoss?: number }
 interface MonitoringOutput { status: string; reason: string; checks: CheckOutput[]; trainingExecutionArn?: string }
 
-async function deployFirstModel(f: PipelineFixture) {
+/** Returns the loss the model was approved at: the gate's many-window loss, on its model package. */
+async function deployFirstModel(f: PipelineFixture): Promise<number> {
   const training = await f.pipeline.startTraining({ asOf: f.asOf }).done;
-  const { deploymentExecutionArn } = training.output as { deploymentExecutionArn: string };
+  const { deploymentExecutionArn, evaluation } = training.output as { deploymentExecutionArn: string; evaluation: { meanWQuantileLoss: number } };
   const deployment = await f.pipeline.stepFunctions.waitForExecution(deploymentExecutionArn);
   expect(deployment.output).toMatchObject({ status: 'deployed' });
+  return evaluation.meanWQuantileLoss;
 }
 
 async function monitorAt(f: PipelineFixture, hour: number): Promise<MonitoringOutput> {
@@ -44,7 +46,7 @@ describe('State machine: monitoring by skill', () => {
   const TINY_MODEL_MAX_SKILL = '1.5';
 
   it('StableStretch: every check scores the model against seasonal naive, and nothing retrains', async () => {
-    await deployFirstModel(f);
+    const approvedLoss = await deployFirstModel(f);
     await f.setParameter('monitoring/criterion', 'skill');
     await f.setParameter('monitoring/max-skill', TINY_MODEL_MAX_SKILL);
     await f.setParameter('monitoring/cooldown-hours', '0'); // only the rule may hold a retraining back
@@ -55,6 +57,9 @@ describe('State machine: monitoring by skill', () => {
         expect(check).toMatchObject({ outcome: 'measured', criterion: 'skill', windows: 12, maxSkill: 1.5 });
         expect(check.skill).toBeCloseTo(check.loss! / check.naiveLoss!, 12);
         expect(check.skill).toBeLessThan(1.5);
+        // Each stage's check carries the loss its model was approved at, read from the model package.
+        expect(check).toMatchObject({ approvedLossFactor: 1 });
+        expect(check.approvedLoss).toBeCloseTo(approvedLoss, 12);
       }
     }
     expect(trainings(f)).toHaveLength(1); // the first model's only

@@ -8,7 +8,7 @@ import { SqliteMetricsPublisher } from '../../../local/adapters/sqlite-metrics-p
 import { SCHEMA_VERSION } from '../../../local/db/migrations';
 import { EXECUTIONS_SCHEMA } from '../../../local/db/schema/executions';
 import { STORES_SCHEMA } from '../../../local/db/schema/stores';
-import { APPROVALS_SCHEMA, METRICS_SCHEMA } from '../../../local/db/schema/twin-services';
+import { APPROVALS_SCHEMA, METRICS_SCHEMA, MONITORING_SCHEMA } from '../../../local/db/schema/twin-services';
 import { SqliteParameterStore } from '../../../local/adapters/sqlite-parameter-store';
 import { ExecutionStore } from '../../../local/executor/execution-store';
 import { openHome } from '../../../local/home';
@@ -89,6 +89,10 @@ describe('Function: migrate (through openHome)', () => {
     function aHomeAtVersion5(versions: string[]) {
       const db = new Database(join(dir, 'twin.db'));
       db.exec(STORES_SCHEMA);
+      // What later steps alter: the monitoring checks as step 5 left them.
+      db.exec(MONITORING_SCHEMA);
+      db.exec(`ALTER TABLE monitoring_checks ADD COLUMN criterion TEXT; ALTER TABLE monitoring_checks ADD COLUMN naive_loss REAL;
+               ALTER TABLE monitoring_checks ADD COLUMN skill REAL; ALTER TABLE monitoring_checks ADD COLUMN max_skill REAL;`);
       versions.forEach((value, i) =>
         db.prepare(`INSERT INTO parameters (name, version, value, description, last_modified) VALUES (?, ?, ?, ?, ?)`).run(CRITERION, i + 1, value, i === 0 ? 'seeded' : null, `2025-03-0${i + 1}T00:00:00.000Z`),
       );
