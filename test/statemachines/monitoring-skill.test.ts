@@ -112,6 +112,7 @@ describe('State machine: monitoring by skill', () => {
   it.each([
     ['monitoring/windows', '-12', 'parameter /btc-fee-deepar/local/monitoring/windows is "-12", expected a whole number of windows from 1 to 48'],
     ['monitoring/criterion', 'relative', 'parameter /btc-fee-deepar/local/monitoring/criterion is "relative", expected one of absolute, skill'],
+    ['monitoring/approved-loss-factor', '-1', 'parameter /btc-fee-deepar/local/monitoring/approved-loss-factor is "-1", expected a factor of 0 or more (0: skill alone)'],
   ])('BadParameter: %s = %s fails the run, naming the parameter, and starts nothing', async (name, value, message) => {
     await f.setParameter(name, value);
     const at = new Date(f.asOf.getTime() + HOUR);
