@@ -5,7 +5,11 @@
  * and the bench measures how fast monitoring catches it and a retrained model replaces it.
  *
  *   npx tsx bench/monitoring-replay.ts [--days N (all)] [--start-days 7] [--epochs 3] [--criterion skill]
- *       [--max-skill 1] [--windows 12] [--inject-day N (half-way)] [--keep-staging] [--json]
+ *       [--criteria skill,absolute] [--max-skill 1] [--approved-loss-factor 1] [--windows 12]
+ *       [--inject-day N (half-way)] [--keep-staging] [--json]
+ *
+ * `--criteria a,b` replays each criterion with retraining beside one never-retrained run (its checks do
+ * not depend on the criterion: it never retrains), all in the same process and on the same code.
  *
  * It reads only what a user sees: the monitoring executions' outputs (each stage's check: loss, seasonal
  * naive's loss, skill), the trainings it started and their deployments. Nothing of the training machine's
@@ -24,6 +28,7 @@ import { createPipeline } from '../local/pipeline';
 import { provision } from '../local/recovery';
 import { LOCAL_SETTINGS } from '../local/settings';
 import { openTwin } from '../local/twin';
+import { isBreach, type Check as JudgedCheck } from '../src/core/monitoring-policy';
 import { DEFAULT_HYPERPARAMETERS, DEFAULT_PARAMETERS } from '../src/core/run-config';
 import { deployBrokenModel } from '../test/builders/broken-model';
 
@@ -43,8 +48,9 @@ const DAY = 24 * HOUR;
 const JSON_OUTPUT = process.argv.includes('--json');
 const START_DAYS = numberArg('start-days', 7);
 const EPOCHS = numberArg('epochs', 3);
-const CRITERION = arg('criterion') ?? 'skill';
+const CRITERIA = (arg('criteria') ?? arg('criterion') ?? DEFAULT_PARAMETERS.monitoringCriterion).split(',');
 const MAX_SKILL = numberArg('max-skill', Number(DEFAULT_PARAMETERS.maxSkill));
+const APPROVED_LOSS_FACTOR = numberArg('approved-loss-factor', Number(DEFAULT_PARAMETERS.approvedLossFactor));
 const WINDOWS = numberArg('windows', 12);
 const K = Number(DEFAULT_PARAMETERS.breachesBeforeRetraining);
 const COOLDOWN_HOURS = Number(DEFAULT_PARAMETERS.cooldownHours);
@@ -69,15 +75,15 @@ const COST = {
   dollarsPerHour: 0.2,
 };
 
-interface Check { stage: string; outcome: string; loss?: number; naiveLoss?: number; skill?: number; threshold?: number }
+type Check = JudgedCheck & { stage: string };
 interface HourResult { at: number; production?: Check; retrainingStarted: boolean; reason: string }
 interface Retraining { at: number; registered: boolean; deployed: boolean }
 interface Replay { hours: HourResult[]; retrainings: Retraining[]; seconds: number; injection?: { at: number; detectedChecks?: number; fixedHours?: number } }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function replay(retrain: boolean): Promise<Replay> {
-  const name = retrain ? 'with retraining' : 'never retrained';
+async function replay(retrain: boolean, criterion: string): Promise<Replay> {
+  const name = retrain ? `with retraining (${criterion})` : 'never retrained';
   const dir = mkdtempSync(join(tmpdir(), 'bench-monitoring-'));
   const twin = openTwin(dir);
   const ingestion = new IngestionReplay(twin.featureStore, history);
@@ -89,8 +95,9 @@ async function replay(retrain: boolean): Promise<Replay> {
   const path = pipeline.settings.PARAMETER_PATH;
   const set = (key: string, value: string) => twin.parameterStore.put(`${path}/${key}`, value, { overwrite: true });
   await set('training/hyperparameters', JSON.stringify({ ...DEFAULT_HYPERPARAMETERS, epochs: String(EPOCHS) }));
-  await set('monitoring/criterion', CRITERION);
+  await set('monitoring/criterion', criterion);
   await set('monitoring/max-skill', String(MAX_SKILL));
+  await set('monitoring/approved-loss-factor', String(APPROVED_LOSS_FACTOR));
   await set('monitoring/windows', String(WINDOWS));
   // Never retrained: monitoring still measures, but K is out of reach.
   if (!retrain) await set('monitoring/breaches-before-retraining', '100000');
@@ -126,7 +133,7 @@ async function replay(retrain: boolean): Promise<Replay> {
     const production = output.checks?.find((c) => c.stage === 'production' && c.outcome === 'measured');
     const retrainingStarted = output.status === 'retraining';
     hours.push({ at, production, retrainingStarted, reason: output.reason ?? execution.cause ?? '' });
-    if (injection && injection.detectedChecks === undefined && production?.skill !== undefined && isFlagged(production)) {
+    if (injection && injection.detectedChecks === undefined && production && isBreach(production)) {
       injection.detectedChecks = hours.filter((h) => h.at > injection!.at).length;
     }
     if (retrainingStarted) {
@@ -148,21 +155,11 @@ async function replay(retrain: boolean): Promise<Replay> {
   return { hours, retrainings, seconds, ...(injection ? { injection } : {}) };
 }
 
-/** A production check the criterion calls a breach (the skill rule, or the absolute one). */
-function isFlagged(check: Check): boolean {
-  return CRITERION === 'skill' ? (check.skill ?? 0) > MAX_SKILL : check.loss !== undefined && check.threshold !== undefined && check.loss > check.threshold;
-}
-
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const hourOf = (t: number) => new Date(t).toISOString().slice(0, 13);
 
-(async () => {
-  const wallStart = Date.now();
-  const load = loadavg()[0];
-  const header = `Monitoring replay: ${DAYS} days of the real history after a ${START_DAYS}-day start, hourly checks of ${WINDOWS} windows of 30 min, criterion ${CRITERION} (max skill ${MAX_SKILL}), K ${K}, cool-down ${COOLDOWN_HOURS} h, DeepAR ${EPOCHS} epochs per training (the default is ${DEFAULT_HYPERPARAMETERS.epochs}: fewer epochs make every model, retrained or frozen, a little worse alike).`;
-  console.log(header);
-  const [withRetraining, frozen] = await Promise.all([replay(true), replay(false)]);
-
+/** What one criterion's replay with retraining shows against the never-retrained one; printed, and returned for --json. */
+function summarize(criterion: string, withRetraining: Replay, frozen: Replay) {
   // The frozen model's production checks by hour: what would have happened without retraining.
   const frozenAt = new Map(frozen.hours.map((h) => [h.at, h.production]));
   const injection = withRetraining.injection;
@@ -202,44 +199,73 @@ const hourOf = (t: number) => new Date(t).toISOString().slice(0, 13);
   const trainingMinutes = trainingsPerMonth * COST.trainingMinutes;
   const transformMinutes = trainingsPerMonth * COST.transformMinutes;
   const dollars = ((trainingMinutes + transformMinutes) / 60) * COST.dollarsPerHour;
-  const thresholds = withRetraining.hours.flatMap((h) => (h.production?.threshold === undefined ? [] : [h.production.threshold]));
+  // How the threshold moves: each value it takes, from the hour a check first read it.
+  const thresholdChanges: Array<{ at: string; threshold: number; approvedLoss: number | null }> = [];
+  for (const h of withRetraining.hours) {
+    const threshold = h.production?.threshold;
+    if (threshold !== undefined && threshold !== thresholdChanges.at(-1)?.threshold) {
+      thresholdChanges.push({ at: hourOf(h.at), threshold, approvedLoss: h.production?.approvedLoss ?? null });
+    }
+  }
   const skills = (r: Replay) => r.hours.flatMap((h) => (h.production?.skill === undefined ? [] : [h.production.skill]));
 
-  console.log(`\nproduction mean wQuantileLoss over the replay (mean of hourly checks of ${WINDOWS} windows):`);
+  console.log(`\n== criterion ${criterion}${criterion === 'skill' ? ` (max skill ${MAX_SKILL}, approved-loss factor ${APPROVED_LOSS_FACTOR})` : ''} ==`);
+  console.log(`production mean wQuantileLoss over the replay (mean of hourly checks of ${WINDOWS} windows):`);
   console.log(`  with retraining     ${mean(lossesWithOutsideInjection).toFixed(4)}  (${lossesWith.length} checks, ${withRetraining.seconds.toFixed(0)} s; ${mean(lossesWith).toFixed(4)} counting the injected degradation's hours)`);
   console.log(`  never retrained     ${mean(lossesFrozenOutsideInjection).toFixed(4)}  (${lossesFrozen.length} checks, ${frozen.seconds.toFixed(0)} s; ${mean(lossesFrozen).toFixed(4)} counting them)`);
   console.log(`  ratio               ${ratio.toFixed(3)}  (target <= 1.00, stretch <= 0.95; ${ratioWithInjection.toFixed(3)} counting the degradation's hours, which only the retraining run has)`);
   console.log(`  mean skill          ${mean(skills(withRetraining)).toFixed(3)} with retraining, ${mean(skills(frozen)).toFixed(3)} never retrained (loss / seasonal naive's on the same windows)`);
-  console.log(`\nretrainings started: ${withRetraining.retrainings.length} (${retrainingsPerDay.toFixed(2)} per day; target <= 1), ${withRetraining.retrainings.filter((r) => r.deployed).length} deployed`);
+  console.log(`retrainings started: ${withRetraining.retrainings.length} (${retrainingsPerDay.toFixed(2)} per day; target <= 1), ${withRetraining.retrainings.filter((r) => r.deployed).length} deployed`);
   console.log(`  at ${withRetraining.retrainings.map((r) => `${hourOf(r.at)}${r.deployed ? '' : ' (not deployed)'}`).join(', ') || 'none'}`);
   console.log(`false alarms (retrainings while the frozen model's skill held, the injection's aside): ${falseAlarms.length}${falseAlarms.length ? ` (${falseAlarms.map((r) => hourOf(r.at)).join(', ')})` : ''}`);
   console.log(`sustained drops of the frozen model (${K}+ checks with skill over ${MAX_SKILL}): ${drops.length}`);
   console.log(`  delay from each drop's start to a retrained model serving: ${delays.map((d) => (d === undefined ? 'not fixed' : `${d} h`)).join(', ') || 'n/a'}`);
   console.log(`injected degradation at ${injection ? new Date(injection.at).toISOString() : 'n/a'}: flagged by check ${injection?.detectedChecks ?? 'none'} after it, a good model serving ${injection?.fixedHours ?? 'never'} h after it (target: first check, within 4 h)`);
-  console.log(`threshold (with retraining): ${thresholds[0]?.toFixed(4)} at the start, ${thresholds.at(-1)?.toFixed(4)} at the end, min ${Math.min(...thresholds).toFixed(4)}`);
-  console.log(`\npaid work on AWS, per month at this rate: ${trainingMinutes.toFixed(0)} training instance-minutes (${COST.instanceType}) + ${transformMinutes.toFixed(0)} transform instance-minutes (${COST.transformInstanceType}) ≈ $${dollars.toFixed(2)} (docs/deploy.md: ~${COST.trainingMinutes} + ${COST.transformMinutes} min billed per training at $${COST.dollarsPerHour}/h; endpoints aside)`);
-  console.log(`wall time ${((Date.now() - wallStart) / 60_000).toFixed(1)} min, load average at start ${load.toFixed(1)}, now ${loadavg()[0].toFixed(1)}`);
+  console.log(`threshold over the replay (quality/threshold, moved by each approval; the serving model's approved loss beside it):`);
+  console.log(`  from (UTC hour)   threshold   approved loss`);
+  for (const c of thresholdChanges) console.log(`  ${c.at.padEnd(17)} ${c.threshold.toFixed(4).padStart(9)}   ${c.approvedLoss === null ? '-' : c.approvedLoss.toFixed(4)}`);
+  console.log(`paid work on AWS, per month at this rate: ${trainingMinutes.toFixed(0)} training instance-minutes (${COST.instanceType}) + ${transformMinutes.toFixed(0)} transform instance-minutes (${COST.transformInstanceType}) ≈ $${dollars.toFixed(2)} (docs/deploy.md: ~${COST.trainingMinutes} + ${COST.transformMinutes} min billed per training at $${COST.dollarsPerHour}/h; endpoints aside)`);
+  return {
+    criterion,
+    mean_wql_retrained: mean(lossesWithOutsideInjection),
+    mean_wql_frozen: mean(lossesFrozenOutsideInjection),
+    ratio_retrained_to_frozen: ratio,
+    ratio_counting_degradation: ratioWithInjection,
+    retrainings: withRetraining.retrainings.length,
+    retrainings_deployed: withRetraining.retrainings.filter((r) => r.deployed).length,
+    retrainings_per_day: retrainingsPerDay,
+    false_alarms: falseAlarms.length,
+    sustained_drops: drops.length,
+    drop_to_serving_hours: delays.map((d) => d ?? null),
+    degradation_detected_checks: injection?.detectedChecks ?? null,
+    degradation_fixed_hours: injection?.fixedHours ?? null,
+    threshold_changes: thresholdChanges,
+    training_instance_minutes_per_month: trainingMinutes,
+    transform_instance_minutes_per_month: transformMinutes,
+    dollars_per_month: dollars,
+    replay_seconds: withRetraining.seconds,
+  };
+}
+
+(async () => {
+  const wallStart = Date.now();
+  const load = loadavg()[0];
+  const header = `Monitoring replay: ${DAYS} days of the real history after a ${START_DAYS}-day start, hourly checks of ${WINDOWS} windows of 30 min, criteria ${CRITERIA.join(' and ')}, K ${K}, cool-down ${COOLDOWN_HOURS} h, DeepAR ${EPOCHS} epochs per training (the default is ${DEFAULT_HYPERPARAMETERS.epochs}: fewer epochs make every model, retrained or frozen, a little worse alike).`;
+  console.log(header);
+  const [frozen, ...withRetraining] = await Promise.all([replay(false, CRITERIA[0]), ...CRITERIA.map((criterion) => replay(true, criterion))]);
+  const summaries = CRITERIA.map((criterion, i) => summarize(criterion, withRetraining[i], frozen));
+  console.log(`\nwall time ${((Date.now() - wallStart) / 60_000).toFixed(1)} min, load average at start ${load.toFixed(1)}, now ${loadavg()[0].toFixed(1)}`);
   if (JSON_OUTPUT) {
+    // The first criterion's figures at the top level (the issue's keys), every criterion's under by_criterion.
     console.log(
       JSON.stringify({
         days: DAYS,
-        criterion: CRITERION,
         max_skill: MAX_SKILL,
+        approved_loss_factor: APPROVED_LOSS_FACTOR,
         windows: WINDOWS,
         epochs: EPOCHS,
-        mean_wql_retrained: mean(lossesWithOutsideInjection),
-        mean_wql_frozen: mean(lossesFrozenOutsideInjection),
-        ratio_retrained_to_frozen: ratio,
-        ratio_counting_degradation: ratioWithInjection,
-        retrainings: withRetraining.retrainings.length,
-        retrainings_per_day: retrainingsPerDay,
-        false_alarms: falseAlarms.length,
-        sustained_drops: drops.length,
-        drop_to_serving_hours: delays.map((d) => d ?? null),
-        degradation_detected_checks: injection?.detectedChecks ?? null,
-        degradation_fixed_hours: injection?.fixedHours ?? null,
-        training_instance_minutes_per_month: trainingMinutes,
-        transform_instance_minutes_per_month: transformMinutes,
+        ...summaries[0],
+        by_criterion: Object.fromEntries(summaries.map((summary) => [summary.criterion, summary])),
         wall_seconds: (Date.now() - wallStart) / 1000,
       }),
     );

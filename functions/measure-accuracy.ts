@@ -7,12 +7,14 @@ import { DynamoDbMonitoringStore } from '../src/adapters/aws/dynamodb-monitoring
 import { EmfMetricsPublisher, METRICS_NAMESPACE } from '../src/adapters/aws/emf-metrics-publisher';
 import { SageMakerEndpointForecaster } from '../src/adapters/aws/sagemaker-endpoint-forecaster';
 import { SageMakerFeatureStore } from '../src/adapters/aws/sagemaker-feature-store';
+import { SageMakerServingModels, sageMakerRegistryReads } from '../src/adapters/aws/sagemaker-serving-models';
 import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
 import type { EndpointForecaster } from '../src/ports/endpoint-forecaster';
 import type { FeatureStore } from '../src/ports/feature-store';
 import type { MetricsPublisher } from '../src/ports/metrics-publisher';
 import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
+import type { ServingModels } from '../src/ports/serving-models';
 import { measureAccuracy } from '../src/use-cases/measure-accuracy';
 import { once, requireEnv, taskHandler } from './lib/middleware';
 import type { DeploymentSettings } from '../src/core/deployment-settings';
@@ -38,6 +40,7 @@ export interface MeasureAccuracyDeps {
   forecaster: () => EndpointForecaster;
   metrics: () => MetricsPublisher;
   monitoringStore: () => MonitoringStore;
+  servingModels: () => ServingModels;
   settings: () => MonitoringSettings;
   now: () => Date;
   logger: Logger;
@@ -53,6 +56,7 @@ export function createHandler(deps: MeasureAccuracyDeps) {
         forecaster: deps.forecaster(),
         metrics: deps.metrics(),
         monitoringStore: deps.monitoringStore(),
+        servingModels: deps.servingModels(),
         parameterPath: settings.PARAMETER_PATH,
         endpoints: { staging: settings.STAGING_ENDPOINT_NAME, production: settings.PRODUCTION_ENDPOINT_NAME },
       },
@@ -67,6 +71,7 @@ export const handler = createHandler({
   forecaster: once(() => new SageMakerEndpointForecaster()),
   metrics: once(() => new EmfMetricsPublisher({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE })),
   monitoringStore: once(() => new DynamoDbMonitoringStore({ tableName: requireEnv('MONITORING_TABLE') })),
+  servingModels: once(() => new SageMakerServingModels(sageMakerRegistryReads(), requireEnv('MODEL_PACKAGE_GROUP'))),
   // The monitoring Lambdas' environment holds only these settings, not the training ones readSettings requires.
   settings: once(() => ({
     PARAMETER_PATH: requireEnv('PARAMETER_PATH'),

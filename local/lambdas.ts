@@ -24,6 +24,7 @@ import type { Mailer } from '../src/ports/mailer';
 import type { TaskCallbacks } from '../src/ports/task-callbacks';
 import type { DeploymentSettings } from '../src/core/deployment-settings';
 import type { EndpointForecaster } from '../src/ports/endpoint-forecaster';
+import type { ServingModels } from '../src/ports/serving-models';
 import type { Json } from './executor/definitions';
 import { readServerlessConfig } from './executor/definitions';
 import type { LocalLambda } from './executor/task-resolver';
@@ -37,6 +38,8 @@ export interface LambdaDeps {
   forecaster: EndpointForecaster;
   /** Whether an endpoint exists, in any status (local/adapters/local-endpoint-existence). */
   endpointExists: (name: string) => Promise<boolean>;
+  /** The model each endpoint serves and the loss it was approved at (the twin's SageMaker registry). */
+  servingModels: ServingModels;
   approvals: ApprovalStore;
   mailer: Mailer;
   callbacks: TaskCallbacks;
@@ -70,13 +73,14 @@ const WIRINGS: Record<string, (deps: LambdaDeps, logger: Logger) => Handler> = {
       logger,
     }) as unknown as Handler,
   'functions/redeliver-decisions': ({ approvals, callbacks, now }, logger) => redeliverDecisions({ store: () => approvals, callbacks: () => callbacks, now, logger }),
-  'functions/measure-accuracy': ({ twin, settings, forecaster, monitoringStore, metrics, now }, logger) =>
+  'functions/measure-accuracy': ({ twin, settings, forecaster, servingModels, monitoringStore, metrics, now }, logger) =>
     measureAccuracy({
       featureStore: () => twin.featureStore,
       parameterStore: () => twin.parameterStore,
       forecaster: () => forecaster,
       metrics: () => metrics,
       monitoringStore: () => monitoringStore,
+      servingModels: () => servingModels,
       settings: () => settings,
       now,
       logger,

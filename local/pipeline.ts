@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { LocalEndpointForecaster } from './adapters/local-endpoint-forecaster';
+import { SageMakerServingModels } from '../src/adapters/aws/sagemaker-serving-models';
 import { localEndpointExists } from './adapters/local-endpoint-existence';
 import { OutboxMailer } from './adapters/outbox-mailer';
 import { SqliteApprovalStore } from './adapters/sqlite-approval-store';
@@ -96,6 +97,8 @@ export async function createPipeline(twin: Twin, options: PipelineOptions = {}):
     settings,
     forecaster: new LocalEndpointForecaster(sageMaker),
     endpointExists: localEndpointExists(sageMaker),
+    // The AWS adapter itself: the twin's SageMaker answers the same four reads in the same shapes.
+    servingModels: new SageMakerServingModels(sageMaker, settings.MODEL_PACKAGE_GROUP),
     approvals,
     mailer,
     callbacks: taskTokens,

@@ -22,6 +22,8 @@ interface CheckRow {
   naive_loss: number | null;
   skill: number | null;
   max_skill: number | null;
+  approved_loss: number | null;
+  approved_loss_factor: number | null;
 }
 
 interface DecisionRow {
@@ -64,6 +66,8 @@ function toCheck(row: CheckRow): MonitoringCheck {
       naiveLoss: row.naive_loss,
       skill: row.skill,
       maxSkill: row.max_skill,
+      approvedLoss: row.approved_loss,
+      approvedLossFactor: row.approved_loss_factor,
     }),
   };
 }
@@ -84,8 +88,9 @@ export class SqliteMonitoringStore implements MonitoringStore {
   async appendCheck(check: MonitoringCheck): Promise<void> {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO monitoring_checks (at, stage, outcome, loss, threshold, endpoint, windows, rmse, detail, criterion, naive_loss, skill, max_skill)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO monitoring_checks (at, stage, outcome, loss, threshold, endpoint, windows, rmse, detail, criterion, naive_loss, skill, max_skill,
+           approved_loss, approved_loss_factor)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         normalizeTime(check.at),
@@ -101,6 +106,8 @@ export class SqliteMonitoringStore implements MonitoringStore {
         finiteOrNull(check.naiveLoss),
         finiteOrNull(check.skill),
         finiteOrNull(check.maxSkill),
+        finiteOrNull(check.approvedLoss),
+        finiteOrNull(check.approvedLossFactor),
       );
   }
 

@@ -35,6 +35,22 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE monitoring_checks ADD COLUMN naive_loss REAL;
    ALTER TABLE monitoring_checks ADD COLUMN skill REAL;
    ALTER TABLE monitoring_checks ADD COLUMN max_skill REAL;`,
+  // 6: skill becomes monitoring/criterion's default (the whole-history replay: 22 retrainings against 87, a
+  //    broken model served 2.5 h against 68.5 h). A home still on the old default, its criterion the value
+  //    the twin seeded (version 1, "absolute") and never set since, moves to skill as a new version, so the
+  //    parameter's history keeps what it was. A criterion a user set (`mlops config set` stores version 2 or
+  //    later, after the seeded one) is left as it is, "absolute" included. Reading it (`config get`) stores nothing.
+  `INSERT INTO parameters (name, version, value, description, last_modified)
+     SELECT name, 2, 'skill',
+            'monitoring/criterion moved from the old default (absolute) to the new one (skill) by the upgrade; set it back with mlops config set monitoring/criterion absolute',
+            strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+       FROM parameters seeded
+      WHERE name LIKE '%/monitoring/criterion' AND version = 1 AND value = 'absolute'
+        AND NOT EXISTS (SELECT 1 FROM parameters later WHERE later.name = seeded.name AND later.version > 1);`,
+  // 7: the loss a check's serving model was approved at (its model package's) and the factor the skill rule
+  //    applied to it; checks recorded before have neither (NULL: skill alone judged them)
+  `ALTER TABLE monitoring_checks ADD COLUMN approved_loss REAL;
+   ALTER TABLE monitoring_checks ADD COLUMN approved_loss_factor REAL;`,
 ];
 
 export function migrate(db: Database.Database): void {

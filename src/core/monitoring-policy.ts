@@ -5,6 +5,10 @@
  *   skill: the model lost its skill: its loss over seasonal naive's on the very same windows (skill) is
  *     over `monitoring/max-skill` (1: no better than naive). A volatile stretch raises both losses, not
  *     their ratio, so it does not breach; a broken model raises its own loss only, so it does.
+ *     And, when the check knows the loss the serving model was approved at (the gate's many-window loss,
+ *     on its model package), its loss is also over that loss × `monitoring/approved-loss-factor`: a
+ *     model doing as well as it was approved at has not broken, even in a calm stretch where seasonal
+ *     naive happens to do better (the false alarms after a retraining). A factor of 0 turns this off.
  * Retraining starts when a stage has breached on K consecutive checks, outside the cool-down
  * since the last training started, and with no training running. A check that could not measure (no
  * endpoint, stale data, an endpoint that does not answer) neither counts as a breach nor breaks a run of
@@ -37,6 +41,10 @@ export interface Check {
   skill?: number;
   /** The skill over which a check breaches (criterion `skill`). */
   maxSkill?: number;
+  /** The loss the serving model was approved at (its model package's many-window evaluation loss), when known. */
+  approvedLoss?: number;
+  /** Criterion `skill`: a loss at or under approvedLoss × this is not a breach (0: not compared). */
+  approvedLossFactor?: number;
 }
 
 export interface RetrainingPolicy {
@@ -59,7 +67,28 @@ export function isBreach(check: Check): boolean {
   if (check.outcome !== 'measured' || check.loss === undefined) return false;
   if (check.criterion !== 'skill') return check.threshold !== undefined && check.loss > check.threshold;
   // Without a skill (naive's loss was 0 or unknown) the check cannot say the model lost its skill.
-  return check.skill !== undefined && check.maxSkill !== undefined && check.skill > check.maxSkill;
+  const lostSkill = check.skill !== undefined && check.maxSkill !== undefined && check.skill > check.maxSkill;
+  return lostSkill && !holdsApprovedLoss(check);
+}
+
+/**
+ * The model still does as well as it was approved at: its loss is at or under approvedLoss × factor.
+ * False when either is unknown or the factor is 0 (the comparison is off): then skill alone decides.
+ */
+export function holdsApprovedLoss(check: Pick<Check, 'loss' | 'approvedLoss' | 'approvedLossFactor'>): boolean {
+  const { loss, approvedLoss, approvedLossFactor } = check;
+  if (loss === undefined || approvedLoss === undefined || !approvedLossFactor) return false;
+  return loss <= approvedLoss * approvedLossFactor;
+}
+
+/**
+ * The loss a registered model was approved at: its package's `meanWQuantileLoss` (the gate's many-window
+ * loss, a string as SageMaker keeps metadata); undefined when absent or not a positive finite number.
+ */
+export function approvedLossOf(metadata: Readonly<Record<string, string>> | undefined): number | undefined {
+  const text = metadata?.meanWQuantileLoss;
+  const loss = text === undefined || text.trim() === '' ? NaN : Number(text);
+  return Number.isFinite(loss) && loss > 0 ? loss : undefined;
 }
 
 /** skill = model loss / seasonal naive's loss, undefined when naive's loss is 0 or not a number. */
@@ -69,9 +98,11 @@ export function skillOf(loss: number, naiveLoss: number): number | undefined {
 
 /** What a run of breaches means, in the words of the latest check's criterion. */
 function breachWords(latest: Check | undefined): string {
-  return latest?.criterion === 'skill'
-    ? `with skill (loss / seasonal naive's) over ${latest.maxSkill}`
-    : 'over the threshold';
+  if (latest?.criterion !== 'skill') return 'over the threshold';
+  const skill = `with skill (loss / seasonal naive's) over ${latest.maxSkill}`;
+  return latest.approvedLoss !== undefined && latest.approvedLossFactor
+    ? `${skill} and loss over ${latest.approvedLossFactor} × the loss the model was approved at`
+    : skill;
 }
 
 /** Breaches at the end of one stage's history (oldest first), skipping checks that measured nothing. */

@@ -19,6 +19,7 @@ export const PARAMETER_NAMES = {
   monitoringWindows: 'monitoring/windows',
   monitoringCriterion: 'monitoring/criterion',
   maxSkill: 'monitoring/max-skill',
+  approvedLossFactor: 'monitoring/approved-loss-factor',
   approvalTimeoutHours: 'approval/timeout-hours',
   // The gate on many windows (docs/gate.md).
   evaluationWindows: 'evaluation/windows',
@@ -51,8 +52,9 @@ export const DEFAULT_PARAMETERS: Readonly<Record<ParameterKey, string>> = {
   breachesBeforeRetraining: '3',
   cooldownHours: '6',
   monitoringWindows: '12',
-  monitoringCriterion: 'absolute',
+  monitoringCriterion: 'skill',
   maxSkill: '1',
+  approvedLossFactor: '1',
   approvalTimeoutHours: '168',
   // The last 24 h as 48 windows of 30 minutes; a candidate must beat production by at least 1%.
   evaluationWindows: '48',
@@ -70,6 +72,7 @@ export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
   monitoringWindows: 'windows of 30 minutes each hourly check scores (the latest hours), 1 to 48',
   monitoringCriterion: 'what a monitoring breach is: absolute (loss over the threshold) or skill (loss / seasonal naive loss over monitoring/max-skill)',
   maxSkill: 'criterion skill: the loss / seasonal-naive loss over which a check breaches',
+  approvedLossFactor: 'criterion skill: a check breaches only when its loss is also over the loss the model was approved at times this (0: skill alone)',
   approvalTimeoutHours: 'hours an approval link stays valid before the model is rejected',
   evaluationWindows: 'windows of prediction_length, the most recent ones, a candidate is evaluated on (held out from training)',
   minImprovement: 'relative improvement over production a candidate must reach, beyond noise, to be registered (0..1)',
@@ -91,6 +94,7 @@ export interface RunConfig {
   monitoringWindows: number;
   monitoringCriterion: Criterion;
   maxSkill: number;
+  approvedLossFactor: number;
   approvalTimeoutHours: number;
   evaluationWindows: number;
   minImprovement: number;
@@ -172,6 +176,7 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
     monitoringWindows: number('monitoringWindows', (n) => Number.isInteger(n) && n >= 1 && n <= MAX_MONITORING_WINDOWS, `a whole number of windows from 1 to ${MAX_MONITORING_WINDOWS}`),
     monitoringCriterion: criterion(values.monitoringCriterion, parameterName(path, 'monitoringCriterion')),
     maxSkill: number('maxSkill', (n) => n > 0, 'a positive ratio of losses'),
+    approvedLossFactor: number('approvedLossFactor', (n) => n >= 0, 'a factor of 0 or more (0: skill alone)'),
     approvalTimeoutHours: number('approvalTimeoutHours', (n) => n > 0 && n <= 24 * 365, 'a number of hours in (0, 8760]'),
     evaluationWindows: number(
       'evaluationWindows',

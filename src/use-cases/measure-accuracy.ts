@@ -14,6 +14,7 @@ import type { FeatureStore } from '../ports/feature-store';
 import type { MetricsPublisher } from '../ports/metrics-publisher';
 import type { MonitoringCheck, MonitoringStore } from '../ports/monitoring-store';
 import type { ParameterStore } from '../ports/parameter-store';
+import type { ServingModels } from '../ports/serving-models';
 
 export const INFERENCE_CONFIGURATION: InferenceConfiguration = {
   num_samples: 100,
@@ -27,6 +28,8 @@ export interface MeasureAccuracyDeps {
   forecaster: EndpointForecaster;
   metrics: MetricsPublisher;
   monitoringStore: MonitoringStore;
+  /** The model each endpoint serves and the loss it was approved at (the model registry). */
+  servingModels: ServingModels;
   parameterPath: string;
   /** Each stage's own endpoint: a stage is never measured through another's. */
   endpoints: Record<Stage, string>;
@@ -85,15 +88,29 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
   // Seasonal naive on the very same windows: skill says whether the model still beats it.
   const naiveLoss = poolScores(windows.actuals, windows.naive).loss;
   const skill = skillOf(loss, naiveLoss);
+  const approvedLoss = await approvedLossOf(deps.servingModels, endpoint);
   const judged = {
     criterion: config.monitoringCriterion,
     ...(Number.isFinite(naiveLoss) ? { naiveLoss } : {}),
     ...(skill !== undefined ? { skill } : {}),
-    ...(config.monitoringCriterion === 'skill' ? { maxSkill: config.maxSkill } : {}),
+    ...(approvedLoss !== undefined ? { approvedLoss } : {}),
+    ...(config.monitoringCriterion === 'skill' ? { maxSkill: config.maxSkill, approvedLossFactor: config.approvedLossFactor } : {}),
   };
   const check = await record({ ...base, outcome: 'measured', loss, rmse, ...judged });
   await deps.metrics.publishAccuracy({ at: base.at, stage: input.stage, meanWQuantileLoss: loss, threshold, rmse });
   return check;
+}
+
+/**
+ * The loss the endpoint's model was approved at, or undefined when the registry does not say (a model not
+ * registered, an old package) or cannot be read now: skill alone judges the check then, never a failed check.
+ */
+async function approvedLossOf(servingModels: ServingModels, endpoint: string): Promise<number | undefined> {
+  try {
+    return (await servingModels.servingModel(endpoint))?.approvedLoss;
+  } catch {
+    return undefined;
+  }
 }
 
 function describeError(error: unknown): string {

@@ -53,6 +53,13 @@ export function describeMonitoringStoreContract(name: string, makeSubject: MakeS
         expect(await store.recentChecks(10)).toEqual([aCheck(1, { loss: 0.3 })]);
       });
 
+      it('reads back the loss the serving model was approved at and the factor the skill rule applied to it', async () => {
+        const { store } = subject();
+        const judged = aCheck(1, { criterion: 'skill', naiveLoss: 0.2, skill: 1.1, maxSkill: 1, approvedLoss: 0.19, approvedLossFactor: 1.25 });
+        await store.appendCheck(judged);
+        expect(await store.recentChecks(10)).toEqual([judged]);
+      });
+
       it('reads back what a check was judged by: criterion, seasonal naive loss, skill and its limit', async () => {
         const { store } = subject();
         const judged = aCheck(1, { criterion: 'skill', naiveLoss: 0.2, skill: 0.55, maxSkill: 1 });

@@ -11,7 +11,7 @@ import { SqliteMonitoringStore } from '../../local/adapters/sqlite-monitoring-st
 import { SqliteParameterStore } from '../../local/adapters/sqlite-parameter-store';
 import { T0, aRecord, range } from '../builders/feature-records';
 import { aTwinHome } from '../builders/twin-home';
-import { FakeForecaster } from '../use-cases/fakes';
+import { FakeForecaster, FakeServingModels } from '../use-cases/fakes';
 import { constant } from '../use-cases/mothers';
 import { aSilentLogger } from './logs';
 
@@ -48,6 +48,7 @@ describe('Function: measure-accuracy handler', () => {
       parameterStore: () => parameterStore,
       forecaster: () => forecaster,
       metrics: () => metrics,
+      servingModels: () => new FakeServingModels(),
       monitoringStore: () => monitoringStore,
       settings: () => SETTINGS,
       now: () => new Date(AS_OF),
@@ -62,7 +63,7 @@ describe('Function: measure-accuracy handler', () => {
     const check = await measure({ stage: 'production', asOf: AS_OF });
 
     // Assess
-    expect(check).toEqual({ at: AS_OF, stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'btc-fee-deepar-test-production', windows: 2, criterion: 'absolute', naiveLoss: 0 });
+    expect(check).toEqual({ at: AS_OF, stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'btc-fee-deepar-test-production', windows: 2, criterion: 'skill', maxSkill: 1, approvedLossFactor: 1, naiveLoss: 0 });
     expect(await monitoringStore.recentChecks(10)).toEqual([check]);
     expect(metrics.series('MeanWQuantileLoss', 'production')).toEqual([{ at: AS_OF, value: 0 }]);
     expect(metrics.series('Threshold', 'production')).toEqual([{ at: AS_OF, value: 0.5 }]);

@@ -124,7 +124,7 @@ const lambdas = {
   measureAccuracy: () =>
     measureAccuracy({
       featureStore: unreachable, parameterStore: unreachable, forecaster: unreachable, metrics: unreachable, monitoringStore: unreachable,
-      settings: unreachable, now: () => new Date('2025-03-06T00:00:00Z'), logger,
+      servingModels: unreachable, settings: unreachable, now: () => new Date('2025-03-06T00:00:00Z'), logger,
     }),
   decideRetraining: () => decideRetraining({ parameterStore: unreachable, monitoringStore: unreachable, parameterPath: unreachable, now: () => new Date(), logger }),
   approvalApi: () => approvalApi({ store: unreachable, callbacks: unreachable, objectStore: unreachable, logger }),

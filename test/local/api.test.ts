@@ -143,6 +143,20 @@ describe('Routes: the dashboard JSON API', () => {
     expect((await get('/assets/secret.js')).status).toBe(404);
   });
 
+  it('shows each check as the monitoring store has it, the loss its model was approved at included, with the breach the policy sees', async () => {
+    // Prepare: skill lost (1.2 > 1) but the loss 0.12 within the approved 0.15, then both over
+    const judged = { stage: 'production' as const, outcome: 'measured' as const, criterion: 'skill' as const, threshold: 0.3, naiveLoss: 0.1, maxSkill: 1, approvedLoss: 0.15, approvedLossFactor: 1 };
+    await f.pipeline.monitoringStore.appendCheck({ ...judged, at: '2025-03-06T01:00:00.000Z', loss: 0.12, skill: 1.2 });
+    await f.pipeline.monitoringStore.appendCheck({ ...judged, at: '2025-03-06T02:00:00.000Z', loss: 0.18, skill: 1.8 });
+    // Act
+    const { production } = (await get('/api/monitoring')).body.stages;
+    // Assess
+    expect(production).toEqual([
+      { ...judged, at: '2025-03-06T01:00:00.000Z', loss: 0.12, skill: 1.2, breach: false },
+      { ...judged, at: '2025-03-06T02:00:00.000Z', loss: 0.18, skill: 1.8, breach: true },
+    ]);
+  });
+
   it('shows the threshold history as Parameter Store keeps it: each version numbered up by one with its value, the latest 100', async () => {
     // Prepare: versions 2 to 105 of the threshold
     for (let v = 2; v <= 105; v++) await f.setParameter('quality/threshold', String(v / 100));

@@ -10,14 +10,16 @@ import { aPipeline, type PipelineFixture } from '../builders/pipeline';
 jest.setTimeout(300_000);
 const HOUR = 3_600_000;
 
-interface CheckOutput { stage: string; outcome: string; loss?: number; naiveLoss?: number; skill?: number; criterion?: string }
+interface CheckOutput { stage: string; outcome: string; loss?: number; naiveLoss?: number; skill?: number; criterion?: string; approvedLoss?: number }
 interface MonitoringOutput { status: string; reason: string; checks: CheckOutput[]; trainingExecutionArn?: string }
 
-async function deployFirstModel(f: PipelineFixture) {
+/** Returns the loss the model was approved at: the gate's many-window loss, on its model package. */
+async function deployFirstModel(f: PipelineFixture): Promise<number> {
   const training = await f.pipeline.startTraining({ asOf: f.asOf }).done;
-  const { deploymentExecutionArn } = training.output as { deploymentExecutionArn: string };
+  const { deploymentExecutionArn, evaluation } = training.output as { deploymentExecutionArn: string; evaluation: { meanWQuantileLoss: number } };
   const deployment = await f.pipeline.stepFunctions.waitForExecution(deploymentExecutionArn);
   expect(deployment.output).toMatchObject({ status: 'deployed' });
+  return evaluation.meanWQuantileLoss;
 }
 
 async function monitorAt(f: PipelineFixture, hour: number): Promise<MonitoringOutput> {
@@ -44,7 +46,7 @@ describe('State machine: monitoring by skill', () => {
   const TINY_MODEL_MAX_SKILL = '1.5';
 
   it('StableStretch: every check scores the model against seasonal naive, and nothing retrains', async () => {
-    await deployFirstModel(f);
+    const approvedLoss = await deployFirstModel(f);
     await f.setParameter('monitoring/criterion', 'skill');
     await f.setParameter('monitoring/max-skill', TINY_MODEL_MAX_SKILL);
     await f.setParameter('monitoring/cooldown-hours', '0'); // only the rule may hold a retraining back
@@ -55,6 +57,9 @@ describe('State machine: monitoring by skill', () => {
         expect(check).toMatchObject({ outcome: 'measured', criterion: 'skill', windows: 12, maxSkill: 1.5 });
         expect(check.skill).toBeCloseTo(check.loss! / check.naiveLoss!, 12);
         expect(check.skill).toBeLessThan(1.5);
+        // Each stage's check carries the loss its model was approved at, read from the model package.
+        expect(check).toMatchObject({ approvedLossFactor: 1 });
+        expect(check.approvedLoss).toBeCloseTo(approvedLoss, 12);
       }
     }
     expect(trainings(f)).toHaveLength(1); // the first model's only
@@ -66,7 +71,7 @@ describe('State machine: monitoring by skill', () => {
 
   it('Degradation: a garbled production model is flagged by the first check, retrained after K checks, and a good model serves within 4 h', async () => {
     await deployFirstModel(f);
-    await f.setParameter('monitoring/criterion', 'skill');
+    // No monitoring/criterion set: skill is the default.
     await f.setParameter('monitoring/max-skill', TINY_MODEL_MAX_SKILL);
     await f.setParameter('monitoring/cooldown-hours', '2'); // the first training, at hour 0, is out of it from hour 2
     for (let h = 1; h <= 2; h++) expect(await monitorAt(f, h)).toMatchObject({ status: 'checked', reason: expect.stringMatching(/^accuracy holds: 0 of 3/) });
@@ -79,6 +84,7 @@ describe('State machine: monitoring by skill', () => {
 
     // The first check after it flags it: production's skill is over the limit, staging's is not.
     const first = await monitorAt(f, 3);
+    expect(production(first)).toMatchObject({ criterion: 'skill', maxSkill: 1.5 });
     expect(production(first).skill).toBeGreaterThan(1.5);
     expect(production(first).loss).toBeGreaterThan(2 * healthy.loss!);
     expect(first.checks.find((c) => c.stage === 'staging')!.skill).toBeLessThan(1.5);
@@ -106,6 +112,7 @@ describe('State machine: monitoring by skill', () => {
   it.each([
     ['monitoring/windows', '-12', 'parameter /btc-fee-deepar/local/monitoring/windows is "-12", expected a whole number of windows from 1 to 48'],
     ['monitoring/criterion', 'relative', 'parameter /btc-fee-deepar/local/monitoring/criterion is "relative", expected one of absolute, skill'],
+    ['monitoring/approved-loss-factor', '-1', 'parameter /btc-fee-deepar/local/monitoring/approved-loss-factor is "-1", expected a factor of 0 or more (0: skill alone)'],
   ])('BadParameter: %s = %s fails the run, naming the parameter, and starts nothing', async (name, value, message) => {
     await f.setParameter(name, value);
     const at = new Date(f.asOf.getTime() + HOUR);

@@ -30,6 +30,8 @@ describe('State machine: monitoring', () => {
   beforeEach(async () => {
     f = await aPipeline({ autoApprove: true });
     await f.setParameter('quality/threshold', '10');
+    // These scenarios judge by the seed's rule (loss over the threshold), no longer the default: they name it.
+    await f.setParameter('monitoring/criterion', 'absolute');
   });
   afterEach(async () => f?.dispose());
 

@@ -2,6 +2,7 @@
  * In-memory fakes of the ports, for use case tests that run in milliseconds. Each keeps what the
  * port's contract promises and no more; each remembers what it was asked, for the tests to read.
  */
+import type { ServingModel, ServingModels } from '../../src/ports/serving-models';
 import { conflictMessage, isClaimFree, newDelivery, type ApprovalDecision, type ApprovalDelivery, type ApprovalRequest, type ApprovalStage } from '../../src/core/approval';
 import { ApprovalConflictError, ApprovalNotFoundError } from '../../src/core/errors';
 import type { DeepArLine } from '../../src/core/deepar-channels';
@@ -193,5 +194,17 @@ export class RecordingCallbacks implements TaskCallbacks {
   private fail(): void {
     if (this.options.failWith) throw this.options.failWith;
     if (this.options.waiting === false) throw new TaskNoLongerWaitingError('TaskTimedOut');
+  }
+}
+
+/** The model each endpoint serves, as a registry would say: endpoint name → what it serves (absent: none). */
+export class FakeServingModels implements ServingModels {
+  readonly asked: string[] = [];
+  constructor(private readonly served: Record<string, ServingModel | Error> = {}) {}
+  async servingModel(endpointName: string): Promise<ServingModel | undefined> {
+    this.asked.push(endpointName);
+    const served = this.served[endpointName];
+    if (served instanceof Error) throw served;
+    return served;
   }
 }

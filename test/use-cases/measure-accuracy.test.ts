@@ -1,6 +1,6 @@
 import { range } from '../builders/feature-records';
 import { measureAccuracy, type MeasureAccuracyInput } from '../../src/use-cases/measure-accuracy';
-import { FakeForecaster, InMemoryMonitoringStore, RecordingMetrics, type Answer } from './fakes';
+import { FakeForecaster, FakeServingModels, InMemoryMonitoringStore, RecordingMetrics, type Answer } from './fakes';
 import { MINUTE, PARAMETER_PATH, aFeatureStoreWith, aParameterStore, constant, flatForecast, minutesAfterT0 } from './mothers';
 import { T0 } from '../builders/feature-records';
 import type { ParameterKey } from '../../src/core/run-config';
@@ -20,8 +20,9 @@ const perfect =
   (instances) =>
     instances.map(({ start, target }) => flatForecast(range(30, minuteIndexOf(start) + target.length).map(level)));
 
-async function aMeasurement(options: { minutes?: number[]; level?: (minute: number) => number; answer?: Answer; threshold?: string; parameters?: Partial<Record<ParameterKey, string>> } = {}) {
+async function aMeasurement(options: { minutes?: number[]; level?: (minute: number) => number; answer?: Answer; threshold?: string; parameters?: Partial<Record<ParameterKey, string>>; served?: ConstructorParameters<typeof FakeServingModels>[0] } = {}) {
   const deps = {
+    servingModels: new FakeServingModels(options.served),
     featureStore: await aFeatureStoreWith(options.minutes ?? range(MINUTES), options.level),
     parameterStore: await aParameterStore({ ...(options.threshold ? { threshold: options.threshold } : {}), ...options.parameters }),
     forecaster: new FakeForecaster(options.answer ?? constant(100)),
@@ -49,7 +50,7 @@ describe('Use case: measureAccuracy', () => {
     // spread: under the actuals by 10, 20, … 300 in each window, it loses Σ(y − q)/Σy = 9300/293700.
     expect(check).toEqual({
       at: AS_OF.toISOString(), stage: 'production', outcome: 'measured', loss: 0, rmse: 0, threshold: 0.5, endpoint: 'endpoint-production', windows: 2,
-      criterion: 'absolute', naiveLoss: expect.closeTo(9300 / 293700, 12), skill: 0,
+      criterion: 'skill', maxSkill: 1, approvedLossFactor: 1, naiveLoss: expect.closeTo(9300 / 293700, 12), skill: 0,
     });
     expect(m.forecaster.calls.map((c) => c.instances)).toEqual([
       [
@@ -72,7 +73,7 @@ describe('Use case: measureAccuracy', () => {
     // Seasonal naive forecasts the last observed fee, 100, for both windows: it loses 30·200/(30·100 + 30·300) = 0.5.
     expect(check).toEqual({
       at: AS_OF.toISOString(), stage: 'production', outcome: 'measured', loss: expect.closeTo(0.6, 12), rmse: expect.closeTo(Math.sqrt((30 * 20 ** 2 + 30 * 220 ** 2) / 60), 9), threshold: 0.5, endpoint: 'endpoint-production', windows: 2,
-      criterion: 'absolute', naiveLoss: expect.closeTo(0.5, 12), skill: expect.closeTo(1.2, 12),
+      criterion: 'skill', maxSkill: 1, approvedLossFactor: 1, naiveLoss: expect.closeTo(0.5, 12), skill: expect.closeTo(1.2, 12),
     });
     expect(m.monitoringStore.checks).toEqual([check]);
     expect(m.metrics.published).toEqual([{ at: AS_OF.toISOString(), stage: 'production', meanWQuantileLoss: check.loss, threshold: 0.5, rmse: check.rmse }]);
@@ -263,8 +264,63 @@ describe('Use case: measureAccuracy', () => {
       const check = await m.measure({ asOf: oneWindowAsOf, windows: 1 });
 
       // Assess
-      expect(check).toMatchObject({ outcome: 'measured', criterion: 'absolute', loss: expect.closeTo(0.5, 12), naiveLoss: expect.closeTo(2 / 3, 12), skill: expect.closeTo(0.75, 12) });
+      expect(check).toMatchObject({ outcome: 'measured', criterion: 'skill', loss: expect.closeTo(0.5, 12), naiveLoss: expect.closeTo(2 / 3, 12), skill: expect.closeTo(0.75, 12) });
       expect(m.monitoringStore.checks).toEqual([check]);
+    });
+
+    it('judges by skill unless monitoring/criterion says otherwise: skill is the default, with max skill 1', async () => {
+      // Prepare
+      const m = await aMeasurement({ minutes: aDayAndTheWindow, level: aDayThenAJump, answer: constant(150) });
+
+      // Act
+      const check = await m.measure({ asOf: oneWindowAsOf, windows: 1 });
+
+      // Assess
+      expect(check).toMatchObject({ criterion: 'skill', maxSkill: 1 });
+    });
+
+    it('records the loss the serving model was approved at, read from the registry for the stage\'s own endpoint', async () => {
+      // Prepare
+      const m = await aMeasurement({
+        minutes: aDayAndTheWindow, level: aDayThenAJump, answer: constant(150),
+        served: { [ENDPOINTS.production]: { modelName: 'job-2', modelPackageArn: 'arn:package/2', approvedLoss: 0.4 } },
+      });
+
+      // Act
+      const check = await m.measure({ asOf: oneWindowAsOf, windows: 1 });
+
+      // Assess
+      expect(check).toMatchObject({ outcome: 'measured', loss: expect.closeTo(0.5, 12), approvedLoss: 0.4, approvedLossFactor: 1 });
+      expect(m.servingModels.asked).toEqual([ENDPOINTS.production]);
+      expect(m.monitoringStore.checks).toEqual([check]);
+    });
+
+    it('measures without the approved loss when the registry cannot be read: skill alone judges, the check is not lost', async () => {
+      // Prepare
+      const m = await aMeasurement({
+        minutes: aDayAndTheWindow, level: aDayThenAJump, answer: constant(150),
+        served: { [ENDPOINTS.production]: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) },
+      });
+
+      // Act
+      const check = await m.measure({ asOf: oneWindowAsOf, windows: 1 });
+
+      // Assess
+      expect(check).toMatchObject({ outcome: 'measured', skill: expect.closeTo(0.75, 12) });
+      expect(check.approvedLoss).toBeUndefined();
+    });
+
+    it('records the criterion absolute, with no skill limit, when monitoring/criterion says absolute (the seed rule)', async () => {
+      // Prepare
+      const m = await aMeasurement({ minutes: aDayAndTheWindow, level: aDayThenAJump, answer: constant(150), parameters: { monitoringCriterion: 'absolute' } });
+
+      // Act
+      const check = await m.measure({ asOf: oneWindowAsOf, windows: 1 });
+
+      // Assess
+      expect(check).toMatchObject({ criterion: 'absolute', threshold: 0.5, skill: expect.closeTo(0.75, 12) });
+      expect(check.maxSkill).toBeUndefined();
+      expect(check.approvedLossFactor).toBeUndefined();
     });
 
     it('records the criterion skill and its limit when monitoring/criterion says skill', async () => {

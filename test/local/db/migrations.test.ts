@@ -8,10 +8,12 @@ import { SqliteMetricsPublisher } from '../../../local/adapters/sqlite-metrics-p
 import { SCHEMA_VERSION } from '../../../local/db/migrations';
 import { EXECUTIONS_SCHEMA } from '../../../local/db/schema/executions';
 import { STORES_SCHEMA } from '../../../local/db/schema/stores';
-import { APPROVALS_SCHEMA, METRICS_SCHEMA } from '../../../local/db/schema/twin-services';
+import { APPROVALS_SCHEMA, METRICS_SCHEMA, MONITORING_SCHEMA } from '../../../local/db/schema/twin-services';
+import { SqliteParameterStore } from '../../../local/adapters/sqlite-parameter-store';
 import { ExecutionStore } from '../../../local/executor/execution-store';
 import { openHome } from '../../../local/home';
 import { ACCURACY_METRICS } from '../../../src/ports/metrics-publisher';
+import { LOCAL_SETTINGS } from '../../../local/settings';
 import { aRequest } from '../../builders/approvals';
 import { aRecord } from '../../builders/feature-records';
 
@@ -81,4 +83,49 @@ describe('Function: migrate (through openHome)', () => {
     }
   });
 
+  describe('step 6: skill becomes the default monitoring/criterion', () => {
+    const CRITERION = `${LOCAL_SETTINGS.PARAMETER_PATH}/monitoring/criterion`;
+    /** A home at step 5 whose monitoring/criterion has the given versions (the first one as the twin seeded it). */
+    function aHomeAtVersion5(versions: string[]) {
+      const db = new Database(join(dir, 'twin.db'));
+      db.exec(STORES_SCHEMA);
+      // What later steps alter: the monitoring checks as step 5 left them.
+      db.exec(MONITORING_SCHEMA);
+      db.exec(`ALTER TABLE monitoring_checks ADD COLUMN criterion TEXT; ALTER TABLE monitoring_checks ADD COLUMN naive_loss REAL;
+               ALTER TABLE monitoring_checks ADD COLUMN skill REAL; ALTER TABLE monitoring_checks ADD COLUMN max_skill REAL;`);
+      versions.forEach((value, i) =>
+        db.prepare(`INSERT INTO parameters (name, version, value, description, last_modified) VALUES (?, ?, ?, ?, ?)`).run(CRITERION, i + 1, value, i === 0 ? 'seeded' : null, `2025-03-0${i + 1}T00:00:00.000Z`),
+      );
+      db.pragma('user_version = 5');
+      db.close();
+    }
+    const criterionHistory = async () => {
+      const home = openHome(dir);
+      try {
+        return (await new SqliteParameterStore(home.db).history(CRITERION)).map((p) => [p.version, p.value]);
+      } finally {
+        home.close();
+      }
+    };
+
+    it('moves a home still on the old default (seeded "absolute", never set) to skill, as a new version', async () => {
+      aHomeAtVersion5(['absolute']);
+      expect(await criterionHistory()).toEqual([[1, 'absolute'], [2, 'skill']]);
+    });
+
+    it.each([
+      ['set back to absolute by its user', ['absolute', 'skill', 'absolute']],
+      ['set to absolute by its user', ['absolute', 'absolute']],
+      ['set to skill by its user', ['absolute', 'skill']],
+    ])('leaves a criterion %s as it is', async (_, versions) => {
+      aHomeAtVersion5(versions);
+      expect(await criterionHistory()).toEqual(versions.map((value, i) => [i + 1, value]));
+    });
+
+    it('runs once: opening the home again adds nothing', async () => {
+      aHomeAtVersion5(['absolute']);
+      await criterionHistory();
+      expect(await criterionHistory()).toEqual([[1, 'absolute'], [2, 'skill']]);
+    });
+  });
 });
