@@ -1,22 +1,46 @@
 /**
- * The endpoints' inference off the event loop: one worker thread per core, each holding the served models,
- * each answering one invocation at a time. Requests wait in one FIFO queue, bounded: beyond it `run` refuses
- * at once (the endpoint answers 503 with Retry-After) instead of letting latency grow without limit.
+ * The endpoints' inference off the event loop: one worker thread per core, each holding the served models.
+ * Requests wait in one FIFO queue, bounded by requests and by work (sample paths): beyond it `run` refuses at
+ * once (the endpoint answers 503 with Retry-After) instead of letting latency grow without limit.
  *
- * Which model answers is fixed when a request is queued (its key and directory travel with it), so a swap
- * never splits a request between two models.
+ * Dynamic batching: a worker that comes free takes the request at the head of the queue and, with it, the
+ * requests queued behind it for the same model, up to a batch bound, and answers them in one message (one
+ * pass of the model over all their instances). Each request still gets its own answer or its own error, and
+ * its answer does not depend on its batch-mates (src/deepar/inference.ts, endpointPredictBatch). No request
+ * waits for a batch to fill: a free worker takes what is queued now.
+ *
+ * Which model answers is fixed when a request is queued (its key and directory travel with it) and a batch
+ * holds one model's requests only, so a swap never splits a request, or a batch, between two models.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PipelineError } from '../../src/core/errors';
+import { DEFAULT_INFERENCE_CONFIG } from '../../src/deepar/inference';
 import { badBody, EndpointInvocationError, type ValidInvocationBody } from './endpoint-request';
+
+/** The pool's bounds; README ("Endpoints") and docs/serving.md explain them. */
+export const INFERENCE_POOL_DEFAULTS = {
+  /** Requests that may wait for a worker (four times 64 concurrent clients). */
+  maxQueued: 256,
+  /**
+   * Sample paths (instances x num_samples) that may wait: about a second of work for two workers here (one
+   * path of 30 steps costs ~80 us), so a queue of heavy requests is refused rather than waited on for minutes.
+   */
+  maxQueuedPaths: 25_600,
+  /** Requests one worker answers in one batch. */
+  maxBatchRequests: 8,
+  /** Sample paths in one batch (a request bigger than that is answered alone). */
+  maxBatchPaths: 3_200,
+} as const;
 
 export interface InferencePoolOptions {
   /** Worker threads; default the machine's cores. */
   size?: number;
-  /** Requests that may wait for a worker; default 256 (four times 64 concurrent clients). */
   maxQueued?: number;
+  maxQueuedPaths?: number;
+  maxBatchRequests?: number;
+  maxBatchPaths?: number;
 }
 
 interface Job {
@@ -24,18 +48,22 @@ interface Job {
   dir: string;
   body: ValidInvocationBody;
   seed: number;
+  /** Its work in sample paths: instances x num_samples. */
+  paths: number;
   resolve(result: { predictions: unknown[] }): void;
   reject(error: unknown): void;
 }
 
 interface Slot {
   worker: Worker;
-  busy?: Job;
+  /** The batch it is answering. */
+  busy?: Job[];
   /** Whether it has answered a message: a worker that dies before it ever did is not replaced in a loop. */
   answered?: boolean;
 }
 
-type Reply = { id: number; result?: { predictions: unknown[] }; refused?: { message: string; field: string }; error?: { name: string; message: string } };
+type Answer = { result?: { predictions: unknown[] }; refused?: { message: string; field: string }; error?: { name: string; message: string } };
+type Reply = { id: number; answers?: Answer[]; error?: { name: string; message: string } };
 
 /** Thrown by `run` when the queue is full. */
 export class InferenceQueueFullError extends PipelineError {
@@ -45,21 +73,36 @@ export class InferenceQueueFullError extends PipelineError {
   }
 }
 
+/** A request's work in sample paths; a num_samples DeepAR will refuse counts as the default. */
+function pathsOf(body: ValidInvocationBody): number {
+  const n = Number((body.configuration as { num_samples?: unknown } | undefined)?.num_samples);
+  return body.instances.length * (Number.isInteger(n) && n >= 1 ? n : DEFAULT_INFERENCE_CONFIG.numSamples);
+}
+
 export class InferencePool {
   readonly size: number;
   readonly maxQueued: number;
+  readonly maxQueuedPaths: number;
+  readonly maxBatchRequests: number;
+  readonly maxBatchPaths: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
+  private queuedPaths = 0;
   /** Messages waiting for their worker's reply, by id. */
   private readonly pending = new Map<number, { worker: Worker; resolve(reply: Reply): void; reject(error: unknown): void }>();
   /** Models preloaded and not released: workers keep them between requests. */
   private readonly live = new Set<string>();
+  /** Requests queued or being answered, by model: a released model stays in the workers until they are done. */
+  private readonly outstanding = new Map<string, number>();
   private nextId = 0;
   private closed = false;
 
   constructor(options: InferencePoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
-    this.maxQueued = options.maxQueued ?? 256;
+    this.maxQueued = options.maxQueued ?? INFERENCE_POOL_DEFAULTS.maxQueued;
+    this.maxQueuedPaths = options.maxQueuedPaths ?? INFERENCE_POOL_DEFAULTS.maxQueuedPaths;
+    this.maxBatchRequests = Math.max(1, options.maxBatchRequests ?? INFERENCE_POOL_DEFAULTS.maxBatchRequests);
+    this.maxBatchPaths = options.maxBatchPaths ?? INFERENCE_POOL_DEFAULTS.maxBatchPaths;
   }
 
   /** Loads a model in every worker (starting them if needed); rejects with the load's error. */
@@ -71,22 +114,34 @@ export class InferencePool {
     if (failed?.error) throw Object.assign(new Error(failed.error.message), { name: failed.error.name });
   }
 
-  /** One invocation on the first free worker, or queued; InferenceQueueFullError when the queue is full. */
+  /**
+   * One invocation on the first free worker, or queued (answered in a batch with the requests of the same
+   * model queued with it); InferenceQueueFullError when the queue is full. A request bigger than the queue's
+   * bound in paths is still queued when nothing else waits: it is refused for the others, not for its size.
+   */
   run(key: string, dir: string, body: ValidInvocationBody, seed: number): Promise<{ predictions: unknown[] }> {
     this.start();
+    const paths = pathsOf(body);
     const free = this.slots.find((s) => !s.busy);
-    if (!free && this.queue.length >= this.maxQueued) return Promise.reject(new InferenceQueueFullError(this.queue.length));
+    if (!free) {
+      const full = this.queue.length >= this.maxQueued || (this.queue.length > 0 && this.queuedPaths + paths > this.maxQueuedPaths);
+      if (full) return Promise.reject(new InferenceQueueFullError(this.queue.length));
+    }
     return new Promise((resolve, reject) => {
-      const job: Job = { key, dir, body, seed, resolve, reject };
-      if (free) this.dispatch(free, job);
-      else this.queue.push(job);
+      const job: Job = { key, dir, body, seed, paths, resolve, reject };
+      this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1);
+      if (free) this.dispatch(free, [job]);
+      else {
+        this.queue.push(job);
+        this.queuedPaths += paths;
+      }
     });
   }
 
-  /** The model no longer serves: workers drop it (requests already queued for it still finish with it). */
+  /** The model no longer serves: workers drop it once the requests queued for it have been answered. */
   release(key: string): void {
     this.live.delete(key);
-    for (const slot of this.slots) slot.worker.postMessage({ type: 'release', key });
+    if (!this.outstanding.get(key)) this.dropEverywhere(key);
   }
 
   /** The worker threads now serving (a dead one is replaced): what a test kills to see the pool recover. */
@@ -99,6 +154,7 @@ export class InferencePool {
     this.closed = true;
     const refused = new Error('the endpoint runtime is closed');
     for (const job of this.queue.splice(0)) job.reject(refused);
+    this.queuedPaths = 0;
     for (const p of this.pending.values()) p.reject(refused);
     this.pending.clear();
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
@@ -126,7 +182,7 @@ export class InferencePool {
   }
 
   /**
-   * A worker died (a crash, or it was terminated): the request it was answering fails at once with a 503 the
+   * A worker died (a crash, or it was terminated): the requests it was answering fail at once with a 503 the
    * client may retry, and a new worker takes its place (loading models as requests need them). One that died
    * before it ever answered is replaced by the next request instead, so a worker that cannot start does not
    * restart in a loop; the requests waiting then are refused rather than left hanging.
@@ -136,8 +192,9 @@ export class InferencePool {
     if (at < 0) return;
     this.slots.splice(at, 1);
     const error = workerLost(why);
-    slot.busy?.reject(error);
+    const batch = slot.busy ?? [];
     slot.busy = undefined;
+    for (const job of batch) this.settle(job, () => job.reject(error));
     for (const [id, waiting] of this.pending) {
       if (waiting.worker !== slot.worker) continue;
       this.pending.delete(id);
@@ -145,30 +202,77 @@ export class InferencePool {
     }
     if (this.closed) return;
     if (!slot.answered) {
-      if (this.slots.length === 0) for (const job of this.queue.splice(0)) job.reject(error);
+      if (this.slots.length === 0) for (const job of this.takeQueued(this.queue.length)) this.settle(job, () => job.reject(error));
       return;
     }
     const replacement = this.spawn();
     this.slots.push(replacement);
-    const next = this.queue.shift();
-    if (next) this.dispatch(replacement, next);
+    this.dispatchNext(replacement);
   }
 
-  private dispatch(slot: Slot, job: Job): void {
-    slot.busy = job;
-    const { key, dir, body, seed } = job;
-    this.send(slot.worker, { type: 'predict', key, dir, keep: this.live.has(key), body, seed }).then(
+  /** The head of the queue and the requests for the same model queued behind it, within the batch bounds. */
+  private nextBatch(): Job[] {
+    const head = this.queue[0];
+    if (!head) return [];
+    const batch: Job[] = [];
+    let paths = 0;
+    this.queue.forEach((job, i) => {
+      const fits = i === 0 || (job.key === head.key && batch.length < this.maxBatchRequests && paths + job.paths <= this.maxBatchPaths);
+      if (!fits) return;
+      batch.push(job);
+      paths += job.paths;
+    });
+    const taken = new Set(batch);
+    const rest = this.queue.filter((job) => !taken.has(job));
+    this.queue.splice(0, this.queue.length, ...rest);
+    this.queuedPaths -= paths;
+    return batch;
+  }
+
+  private takeQueued(n: number): Job[] {
+    const jobs = this.queue.splice(0, n);
+    for (const job of jobs) this.queuedPaths -= job.paths;
+    return jobs;
+  }
+
+  private dispatchNext(slot: Slot): void {
+    const batch = this.nextBatch();
+    if (batch.length > 0) this.dispatch(slot, batch);
+  }
+
+  private dispatch(slot: Slot, batch: Job[]): void {
+    slot.busy = batch;
+    const { key, dir } = batch[0];
+    const requests = batch.map(({ body, seed }) => ({ body, seed }));
+    this.send(slot.worker, { type: 'predict', key, dir, keep: this.live.has(key), requests }).then(
       (reply) => {
-        if (slot.busy !== job) return; // the worker was lost meanwhile: already rejected
+        if (slot.busy !== batch) return; // the worker was lost meanwhile: already rejected
         slot.busy = undefined;
-        if (reply.result) job.resolve(reply.result);
-        else if (reply.refused) job.reject(badBody(reply.refused.message, reply.refused.field));
-        else job.reject(Object.assign(new Error(reply.error?.message ?? 'inference failed'), { name: reply.error?.name ?? 'Error' }));
-        const next = this.queue.shift();
-        if (next && this.slots.includes(slot)) this.dispatch(slot, next);
+        batch.forEach((job, i) => this.settle(job, () => answer(job, reply, i)));
+        if (this.slots.includes(slot)) this.dispatchNext(slot);
       },
-      (e) => job.reject(e),
+      (e) => {
+        if (slot.busy !== batch) return; // the worker was lost: its batch was refused already
+        slot.busy = undefined;
+        batch.forEach((job) => this.settle(job, () => job.reject(e)));
+      },
     );
+  }
+
+  /** Ends a request (once), and lets the workers drop its model if it was released and this was its last request. */
+  private settle(job: Job, end: () => void): void {
+    end();
+    const left = (this.outstanding.get(job.key) ?? 1) - 1;
+    if (left > 0) {
+      this.outstanding.set(job.key, left);
+      return;
+    }
+    this.outstanding.delete(job.key);
+    if (!this.live.has(job.key) && !this.closed) this.dropEverywhere(job.key);
+  }
+
+  private dropEverywhere(key: string): void {
+    for (const slot of this.slots) slot.worker.postMessage({ type: 'release', key });
   }
 
   private send(worker: Worker, message: Record<string, unknown>): Promise<Reply> {
@@ -177,6 +281,17 @@ export class InferencePool {
       this.pending.set(id, { worker, resolve, reject });
       worker.postMessage({ ...message, id });
     });
+  }
+}
+
+/** One request's answer from its batch's reply: its predictions, its own refusal, or the batch's error. */
+function answer(job: Job, reply: Reply, i: number): void {
+  const own = reply.answers?.[i];
+  if (own?.result) job.resolve(own.result);
+  else if (own?.refused) job.reject(badBody(own.refused.message, own.refused.field));
+  else {
+    const error = own?.error ?? reply.error;
+    job.reject(Object.assign(new Error(error?.message ?? 'inference failed'), { name: error?.name ?? 'Error' }));
   }
 }
 
