@@ -96,6 +96,8 @@ export class InferencePool {
   private readonly outstanding = new Map<string, number>();
   private nextId = 0;
   private closed = false;
+  /** What the pool has done so far: batches sent, requests in them, the largest batch, requests refused as the queue was full. */
+  readonly stats = { batches: 0, batchedRequests: 0, largestBatch: 0, refused: 0 };
 
   constructor(options: InferencePoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
@@ -125,7 +127,10 @@ export class InferencePool {
     const free = this.slots.find((s) => !s.busy);
     if (!free) {
       const full = this.queue.length >= this.maxQueued || (this.queue.length > 0 && this.queuedPaths + paths > this.maxQueuedPaths);
-      if (full) return Promise.reject(new InferenceQueueFullError(this.queue.length));
+      if (full) {
+        this.stats.refused++;
+        return Promise.reject(new InferenceQueueFullError(this.queue.length));
+      }
     }
     return new Promise((resolve, reject) => {
       const job: Job = { key, dir, body, seed, paths, resolve, reject };
@@ -242,6 +247,9 @@ export class InferencePool {
 
   private dispatch(slot: Slot, batch: Job[]): void {
     slot.busy = batch;
+    this.stats.batches++;
+    this.stats.batchedRequests += batch.length;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     const { key, dir } = batch[0];
     const requests = batch.map(({ body, seed }) => ({ body, seed }));
     this.send(slot.worker, { type: 'predict', key, dir, keep: this.live.has(key), requests }).then(
