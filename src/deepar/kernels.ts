@@ -24,9 +24,15 @@ export interface FusedNetwork {
   forward(T: number, B: number, x: Float64Array, cats: Int32Array | null, dropoutRng: { uniform(): number } | null): Float64Array;
   /** DeepARNetwork.backward's contract, after this engine's forward. */
   backward(dOut: Float64Array, cats: Int32Array | null): void;
-  /** Sampling: S paths start from the state after the last forward (B = 1, its last step). */
+  /**
+   * Sampling: S paths per sequence of the last forward (B sequences) start from that sequence's state at
+   * its last step; path k of sequence b is row b·S + k.
+   */
   startPaths(S: number): void;
-  /** One step of the S paths (see network-step.ts's stepNetwork for x, cats, out and sharedFrom). */
+  /**
+   * One step of the B·S paths (see network-step.ts's stepNetwork for x, cats, out and sharedFrom; the
+   * columns from sharedFrom on are shared within each sequence's S paths, read from its first path's row).
+   */
   stepPaths(x: Float64Array, cats: Int32Array | null, out: Float64Array, sharedFrom: number): void;
 }
 

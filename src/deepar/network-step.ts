@@ -25,22 +25,23 @@ export function zeroState(net: DeepARNetwork, S: number): RecurrentState {
   return { size: S, h: mk(), c: mk() };
 }
 
-/** Work buffers of stepNetwork for S sequences. */
-export function stepScratch(net: DeepARNetwork, S: number): StepScratch {
+/** Work buffers of stepNetwork for S sequences in `groups` groups (see stepNetwork's groupSize). */
+export function stepScratch(net: DeepARNetwork, S: number, groups = 1): StepScratch {
   const H4 = 4 * net.spec.numCells;
-  return { x0: new Float64Array(S * net.fullInputSize), gates: new Float64Array(S * H4), shared: new Float64Array(H4) };
+  return { x0: new Float64Array(S * net.fullInputSize), gates: new Float64Array(S * H4), shared: new Float64Array(groups * H4) };
 }
 
 /**
  * One step for S sequences without dropout, updating `state` in place.
  * x: shape [S, inputSize]; cats: shape [S, numCat]; out: shape [S, numOutputs].
- * When the columns from `sharedFrom` on (and the embeddings) are the same for every sequence — the
- * sample paths of one series — their input projection is computed once, from row 0.
+ * When the columns from `sharedFrom` on (and the embeddings) are the same within each group of
+ * `groupSize` consecutive sequences — the sample paths of one series — their input projection is
+ * computed once per group, from the group's first row (a row's result does not depend on the others).
  */
 export function stepNetwork(
   net: DeepARNetwork,
   x: Float64Array, cats: Int32Array | null, state: RecurrentState, out: Float64Array, scratch: StepScratch,
-  sharedFrom = net.fullInputSize,
+  sharedFrom = net.fullInputSize, groupSize = state.size,
 ): void {
   const { numCells: H, numOutputs: K, inputSize } = net.spec;
   const S = state.size;
@@ -65,9 +66,13 @@ export function stepNetwork(
     const c = state.c[l];
     if (l === 0 && sharedFrom < I) {
       const g0 = scratch.shared;
-      gemmABt(1, 4 * H, I - sharedFrom, input, sharedFrom, p, wx + sharedFrom, g0, 0, false, I, I);
+      const groups = S / groupSize;
+      gemmABt(groups, 4 * H, I - sharedFrom, input, sharedFrom, p, wx + sharedFrom, g0, 0, false, groupSize * I, I);
       gemmABt(S, 4 * H, sharedFrom, input, 0, p, wx, G, 0, false, I, I);
-      for (let r = 0; r < S; r++) for (let j = 0; j < 4 * H; j++) G[r * 4 * H + j] += g0[j];
+      for (let r = 0; r < S; r++) {
+        const o = Math.floor(r / groupSize) * 4 * H;
+        for (let j = 0; j < 4 * H; j++) G[r * 4 * H + j] += g0[o + j];
+      }
     } else {
       gemmABt(S, 4 * H, I, input, 0, p, wx, G, 0, false);
     }

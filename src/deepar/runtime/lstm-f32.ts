@@ -189,36 +189,42 @@ class LstmF32 implements FusedNetwork {
   }
 
   startPaths(S: number): void {
-    const { net, T } = this;
-    if (this.B !== 1 || T === 0) throw new Error('startPaths needs a forward over one sequence first');
+    const { net, T, B } = this;
+    if (T === 0) throw new Error('startPaths needs a forward over the sequences first');
     const { numCells: H, numOutputs: K } = net.spec;
     const I0 = net.fullInputSize;
     this.top = this.wsEnd;
-    const x0 = this.alloc(S * I0), g = this.alloc(S * 4 * H), g0 = this.alloc(4 * H), out = this.alloc(S * K);
-    const h = net.layers.map(() => this.alloc(S * H));
-    const c = net.layers.map(() => this.alloc(S * H));
+    const R = B * S;
+    const x0 = this.alloc(R * I0), g = this.alloc(R * 4 * H), g0 = this.alloc(B * 4 * H), out = this.alloc(R * K);
+    const h = net.layers.map(() => this.alloc(R * H));
+    const c = net.layers.map(() => this.alloc(R * H));
     this.commit();
     this.S = S;
     this.paths = { x0, g, g0, out, h, c };
     const f = this.heap;
+    // path k of sequence b (row b·S + k) starts from sequence b's state at the last step (row (T−1)·B + b)
     for (let l = 0; l < net.layers.length; l++) {
-      const hl = f.subarray(this.layers[l].H / 4 + (T - 1) * H, this.layers[l].H / 4 + T * H);
-      const cl = f.subarray(this.layers[l].C / 4 + (T - 1) * H, this.layers[l].C / 4 + T * H);
-      for (let s = 0; s < S; s++) {
-        f.set(hl, h[l] / 4 + s * H);
-        f.set(cl, c[l] / 4 + s * H);
+      for (let b = 0; b < B; b++) {
+        const last = ((T - 1) * B + b) * H;
+        const hl = f.subarray(this.layers[l].H / 4 + last, this.layers[l].H / 4 + last + H);
+        const cl = f.subarray(this.layers[l].C / 4 + last, this.layers[l].C / 4 + last + H);
+        for (let k = 0; k < S; k++) {
+          f.set(hl, h[l] / 4 + (b * S + k) * H);
+          f.set(cl, c[l] / 4 + (b * S + k) * H);
+        }
       }
     }
   }
 
   stepPaths(x: Float64Array, cats: Int32Array | null, out: Float64Array, sharedFrom: number): void {
-    const { ex, net, S, paths } = this;
+    const { ex, net, S: perSequence, B: sequences, paths } = this;
     const { numCells: H, numOutputs: K, inputSize, embeddingDimension: E } = net.spec;
     const I0 = net.fullInputSize;
     const f = this.heap;
     const x0 = paths.x0 / 4;
     const p = net.params;
     const nCat = net.embeddings.length;
+    const S = sequences * perSequence;
     for (let s = 0; s < S; s++) {
       f.set(x.subarray(s * inputSize, (s + 1) * inputSize), x0 + s * I0);
       for (let c = 0; c < nCat; c++) {
@@ -231,10 +237,11 @@ class LstmF32 implements FusedNetwork {
       const { inputSize: I, b } = net.layers[l];
       const pk = this.packs[l];
       if (l === 0 && sharedFrom < I) {
-        // the columns from sharedFrom on are the same for every path: projected once, from row 0
-        ex.gemm(1, 4 * H, I - sharedFrom, input + 4 * sharedFrom, I, pk.wx + 32 * sharedFrom, I, paths.g0, 4 * H, 0);
+        // the columns from sharedFrom on are the same for every path of a sequence: projected once
+        // per sequence, from its first path's row
+        ex.gemm(sequences, 4 * H, I - sharedFrom, input + 4 * sharedFrom, perSequence * I, pk.wx + 32 * sharedFrom, I, paths.g0, 4 * H, 0);
         ex.gemm(S, 4 * H, sharedFrom, input, I, pk.wx, I, paths.g, 4 * H, 0);
-        ex.addRows(S, 4 * H, paths.g, paths.g0);
+        for (let b = 0; b < sequences; b++) ex.addRows(perSequence, 4 * H, paths.g + 16 * H * b * perSequence, paths.g0 + 16 * H * b);
       } else {
         ex.gemm(S, 4 * H, I, input, I, pk.wx, I, paths.g, 4 * H, 0);
       }
