@@ -11,7 +11,8 @@ import { endpointRoutes, invocationsUrl } from '../../../local/http/endpoint-rou
 import { createHttpServer } from '../../../local/http/server';
 import { EndpointInvocationError, overloaded } from '../../../local/sagemaker/endpoint-request';
 import { InferencePool, InferenceQueueFullError } from '../../../local/sagemaker/inference-pool';
-import { endpointPredict, loadPredictor, runTrainingJob } from '../../../src/deepar/runtime';
+import { endpointPredictBatch } from '../../../src/deepar/inference';
+import { DeepARPredictor, endpointPredict, loadPredictor, runTrainingJob } from '../../../src/deepar/runtime';
 import invokeEndpoint from '../../fixtures/aws/sagemaker-runtime-invoke-endpoint.json';
 import { jsonLine, minuteSeries, tinyHyperparameters } from './builders';
 
@@ -33,6 +34,57 @@ const body = (instances: unknown[], numSamples = 20) => ({ instances, configurat
 const alone = (dir: string, b: unknown, seed: number) => endpointPredict(loadPredictor(dir), b, seed);
 /** Answers compared as the client reads them (JSON), across the worker's realm. */
 const json = (x: unknown) => JSON.parse(JSON.stringify(x));
+
+describe('Function: endpointPredictBatch', () => {
+  const predictor = loadPredictor(A);
+  const requests = [
+    { body: body([instance(120)]), seed: 0 },
+    { body: body([instance(90, 5), instance(150, 11), instance(61, 2)], 30), seed: 7 },
+    { body: body([instance(200, 3)], 30), seed: 3 },
+    { body: body([instance(45, 8), instance(130, 1)]), seed: 1 },
+  ];
+
+  it('answers each request exactly as it is answered alone, whatever its batch-mates, instances and num_samples', () => {
+    // Act
+    const batched = endpointPredictBatch(predictor, requests);
+    const reversed = endpointPredictBatch(predictor, [...requests].reverse());
+    // Assess
+    requests.forEach(({ body: b, seed }, i) => {
+      expect(batched[i]).toEqual(endpointPredict(predictor, b, seed));
+      expect(reversed[requests.length - 1 - i]).toEqual(batched[i]);
+    });
+  });
+
+  it('forecasts concurrent single-instance requests in one pass of the network (one sampleBatch)', () => {
+    // Prepare
+    const spy = jest.spyOn(DeepARPredictor.prototype, 'sampleBatch');
+    try {
+      // Act
+      endpointPredictBatch(predictor, Array.from({ length: 6 }, (_, seed) => ({ body: body([instance(100 + seed)]), seed })));
+      // Assess
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0][0]).toHaveLength(6);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('refuses a bad body alone, and answers a batch that fails from a fault request by request', () => {
+    // Prepare: a predictor whose batched pass fails once (a fault, not a bad body)
+    const faulty = loadPredictor(A);
+    const batchOnce = faulty.sampleBatch.bind(faulty);
+    let failures = 0;
+    faulty.sampleBatch = (series, n, rng) => (series.length > 1 && failures++ === 0 ? (() => { throw new Error('out of memory'); })() : batchOnce(series, n, rng));
+    const bad = { body: { instances: [instance(60), { start: 'yesterday', target: [1] }] }, seed: 0 };
+    // Act
+    const answers = endpointPredictBatch(faulty, [requests[0], bad, requests[3]]);
+    // Assess
+    expect(answers[0]).toEqual(endpointPredict(predictor, requests[0].body, 0));
+    expect(answers[2]).toEqual(endpointPredict(predictor, requests[3].body, 1));
+    expect((answers[1] as { error: Error }).error).toMatchObject({ name: 'DataValidationError', message: expect.stringContaining('"start" must be') });
+    expect(failures).toBe(1);
+  });
+});
 
 describe('Class: InferencePool, dynamic batching', () => {
   it('answers the requests queued for one model in one batch, each exactly as it is answered alone; a bad instance fails only its own request', async () => {
