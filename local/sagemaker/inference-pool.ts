@@ -1,7 +1,10 @@
 /**
  * The endpoints' inference off the event loop: one worker thread per core, each holding the served models.
- * Requests wait in one FIFO queue, bounded by requests and by work (sample paths): beyond it `run` refuses at
- * once (the endpoint answers 503 with Retry-After) instead of letting latency grow without limit.
+ * Requests wait in one FIFO queue, bounded by requests and by the wait it promises: a request that would wait
+ * longer than `maxQueueWaitMs` (estimated from what is queued, at the cost per sample path the workers have
+ * measured lately) is refused at once (the endpoint answers 503 with Retry-After), as is one beyond
+ * `maxQueued` requests, instead of letting latency grow to seconds when clients send more than the machine
+ * answers (a busy machine answers fewer, so the bound in time holds where a bound in requests would not).
  *
  * Dynamic batching: a worker that comes free takes the request at the head of the queue and, with it, the
  * requests queued behind it for the same model, up to a batch bound, and answers them in one message (one
@@ -23,11 +26,13 @@ import { badBody, EndpointInvocationError, type ValidInvocationBody } from './en
 export const INFERENCE_POOL_DEFAULTS = {
   /** Requests that may wait for a worker (four times 64 concurrent clients). */
   maxQueued: 256,
+  /** The longest a request is told to wait: beyond this estimated wait it is refused (503). */
+  maxQueueWaitMs: 1_000,
   /**
-   * Sample paths (instances x num_samples) that may wait: about a second of work for two workers here (one
-   * path of 30 steps costs ~80 us), so a queue of heavy requests is refused rather than waited on for minutes.
+   * The cost of one sample path (30 steps of the default 2x40 network) until the workers have measured theirs:
+   * ~80 us on one core here, rounded up.
    */
-  maxQueuedPaths: 25_600,
+  initialMsPerPath: 0.1,
   /** Requests one worker answers in one batch. */
   maxBatchRequests: 8,
   /** Sample paths in one batch (a request bigger than that is answered alone). */
@@ -38,7 +43,8 @@ export interface InferencePoolOptions {
   /** Worker threads; default the machine's cores. */
   size?: number;
   maxQueued?: number;
-  maxQueuedPaths?: number;
+  maxQueueWaitMs?: number;
+  initialMsPerPath?: number;
   maxBatchRequests?: number;
   maxBatchPaths?: number;
 }
@@ -68,8 +74,12 @@ type Reply = { id: number; answers?: Answer[]; error?: { name: string; message: 
 /** Thrown by `run` when the queue is full. */
 export class InferenceQueueFullError extends PipelineError {
   override readonly name = 'InferenceQueueFullError' as const;
-  constructor(readonly queued: number) {
-    super(`${queued} requests are waiting already`);
+  constructor(
+    readonly queued: number,
+    /** The wait the queue holds now, estimated: what Retry-After tells the client. */
+    readonly estimatedWaitMs: number,
+  ) {
+    super(`${queued} requests are waiting already (about ${Math.ceil(estimatedWaitMs)} ms of work)`);
   }
 }
 
@@ -82,12 +92,14 @@ function pathsOf(body: ValidInvocationBody): number {
 export class InferencePool {
   readonly size: number;
   readonly maxQueued: number;
-  readonly maxQueuedPaths: number;
+  readonly maxQueueWaitMs: number;
   readonly maxBatchRequests: number;
   readonly maxBatchPaths: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private queuedPaths = 0;
+  /** Milliseconds one worker spends per sample path, a moving average over the batches answered. */
+  private msPerPath: number;
   /** Messages waiting for their worker's reply, by id. */
   private readonly pending = new Map<number, { worker: Worker; resolve(reply: Reply): void; reject(error: unknown): void }>();
   /** Models preloaded and not released: workers keep them between requests. */
@@ -97,12 +109,13 @@ export class InferencePool {
   private nextId = 0;
   private closed = false;
   /** What the pool has done so far: batches sent, requests in them, the largest batch, requests refused as the queue was full. */
-  readonly stats = { batches: 0, batchedRequests: 0, largestBatch: 0, refused: 0 };
+  readonly stats = { batches: 0, batchedRequests: 0, largestBatch: 0, refused: 0, batchesMeasured: 0 };
 
   constructor(options: InferencePoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
     this.maxQueued = options.maxQueued ?? INFERENCE_POOL_DEFAULTS.maxQueued;
-    this.maxQueuedPaths = options.maxQueuedPaths ?? INFERENCE_POOL_DEFAULTS.maxQueuedPaths;
+    this.maxQueueWaitMs = options.maxQueueWaitMs ?? INFERENCE_POOL_DEFAULTS.maxQueueWaitMs;
+    this.msPerPath = options.initialMsPerPath ?? INFERENCE_POOL_DEFAULTS.initialMsPerPath;
     this.maxBatchRequests = Math.max(1, options.maxBatchRequests ?? INFERENCE_POOL_DEFAULTS.maxBatchRequests);
     this.maxBatchPaths = options.maxBatchPaths ?? INFERENCE_POOL_DEFAULTS.maxBatchPaths;
   }
@@ -118,18 +131,18 @@ export class InferencePool {
 
   /**
    * One invocation on the first free worker, or queued (answered in a batch with the requests of the same
-   * model queued with it); InferenceQueueFullError when the queue is full. A request bigger than the queue's
-   * bound in paths is still queued when nothing else waits: it is refused for the others, not for its size.
+   * model queued with it); InferenceQueueFullError when the queue is full. A request whose own work is beyond
+   * the wait bound is still queued when nothing else waits: it is refused for the others, not for its size.
    */
   run(key: string, dir: string, body: ValidInvocationBody, seed: number): Promise<{ predictions: unknown[] }> {
     this.start();
     const paths = pathsOf(body);
     const free = this.slots.find((s) => !s.busy);
     if (!free) {
-      const full = this.queue.length >= this.maxQueued || (this.queue.length > 0 && this.queuedPaths + paths > this.maxQueuedPaths);
+      const full = this.queue.length >= this.maxQueued || (this.queue.length > 0 && this.waitMs(this.queuedPaths + paths) > this.maxQueueWaitMs);
       if (full) {
         this.stats.refused++;
-        return Promise.reject(new InferenceQueueFullError(this.queue.length));
+        return Promise.reject(new InferenceQueueFullError(this.queue.length, this.waitMs(this.queuedPaths)));
       }
     }
     return new Promise((resolve, reject) => {
@@ -141,6 +154,11 @@ export class InferencePool {
         this.queuedPaths += paths;
       }
     });
+  }
+
+  /** How long `paths` sample paths waiting in the queue take the workers, at the cost they measured lately. */
+  waitMs(paths: number): number {
+    return (paths * this.msPerPath) / this.size;
   }
 
   /** The model no longer serves: workers drop it once the requests queued for it have been answered. */
@@ -252,10 +270,12 @@ export class InferencePool {
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     const { key, dir } = batch[0];
     const requests = batch.map(({ body, seed }) => ({ body, seed }));
+    const sentAt = performance.now();
     this.send(slot.worker, { type: 'predict', key, dir, keep: this.live.has(key), requests }).then(
       (reply) => {
         if (slot.busy !== batch) return; // the worker was lost meanwhile: already rejected
         slot.busy = undefined;
+        this.measured(performance.now() - sentAt, batch);
         batch.forEach((job, i) => this.settle(job, () => answer(job, reply, i)));
         if (this.slots.includes(slot)) this.dispatchNext(slot);
       },
@@ -265,6 +285,13 @@ export class InferencePool {
         batch.forEach((job) => this.settle(job, () => job.reject(e)));
       },
     );
+  }
+
+  /** A batch took `ms`: the first measure replaces the initial guess; then the cost per path moves a fifth of the way to each. */
+  private measured(ms: number, batch: Job[]): void {
+    const paths = batch.reduce((sum, job) => sum + job.paths, 0);
+    if (paths === 0) return;
+    this.msPerPath = this.stats.batchesMeasured++ === 0 ? ms / paths : this.msPerPath + 0.2 * (ms / paths - this.msPerPath);
   }
 
   /** Ends a request (once), and lets the workers drop its model if it was released and this was its last request. */

@@ -159,24 +159,30 @@ describe('Class: InferencePool, dynamic batching', () => {
 });
 
 describe('Class: InferencePool, the bounded queue', () => {
-  it('refuses at once when the work waiting (sample paths) is beyond its bound, even with few requests waiting', async () => {
-    // Prepare: room for 256 requests, but for 2000 sample paths only
-    const pool = new InferencePool({ size: 1, maxQueuedPaths: 2000 });
+  it('refuses at once a request that would wait longer than the bound in time, even with few requests waiting, and says how long to wait', async () => {
+    // Prepare: room for 256 requests, but for 2 s of waiting at 1 ms per sample path (a pessimistic first estimate)
+    const pool = new InferencePool({ size: 1, maxQueueWaitMs: 2000, initialMsPerPath: 1 });
     try {
       await pool.preload('a', A);
-      const heavy = body([instance(120), instance(120)], 1000); // 2000 paths
+      const heavy = body([instance(120), instance(120)], 1000); // 2000 paths: 2 s each at that estimate
       // Act
       const t0 = performance.now();
       const outcomes = Array.from({ length: 4 }, () => pool.run('a', A, heavy as never, 0).then(() => 'answered', (e: unknown) => e));
       const refused = await Promise.race([outcomes[2], new Promise((r) => setTimeout(() => r('late'), 50))]);
       const refusedAfterMs = performance.now() - t0;
       const all = await Promise.all(outcomes);
-      // Assess: one answering, one waiting; the third and fourth refused at once
+      // Assess: one answering, one waiting (2 s of work); the third and fourth refused at once
       expect(refused).toBeInstanceOf(InferenceQueueFullError);
+      expect(refused).toMatchObject({ queued: 1, estimatedWaitMs: 2000 });
+      expect(overloaded('a', 1, (refused as InferenceQueueFullError).estimatedWaitMs).retryAfterSeconds).toBe(2);
       expect(refusedAfterMs).toBeLessThan(50);
       expect(all.slice(0, 2)).toEqual(['answered', 'answered']);
       expect(all.slice(2).every((o) => o instanceof InferenceQueueFullError)).toBe(true);
       expect(pool.stats.refused).toBe(2);
+      // The workers measured what a path really costs (a tiny model: far less): the same requests now wait in the queue.
+      expect(pool.waitMs(2000)).toBeLessThan(500);
+      const again = await Promise.all(Array.from({ length: 3 }, () => pool.run('a', A, heavy as never, 0).then(() => 'answered', (e: unknown) => e)));
+      expect(again).toEqual(['answered', 'answered', 'answered']);
     } finally {
       await pool.close();
     }
