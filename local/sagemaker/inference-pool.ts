@@ -69,7 +69,7 @@ interface Slot {
 }
 
 type Answer = { result?: { predictions: unknown[] }; refused?: { message: string; field: string }; error?: { name: string; message: string } };
-type Reply = { id: number; answers?: Answer[]; error?: { name: string; message: string } };
+type Reply = { id: number; answers?: Answer[]; ms?: number; error?: { name: string; message: string } };
 
 /** Thrown by `run` when the queue is full. */
 export class InferenceQueueFullError extends PipelineError {
@@ -98,8 +98,12 @@ export class InferencePool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private queuedPaths = 0;
-  /** Milliseconds one worker spends per sample path, a moving average over the batches answered. */
-  private msPerPath: number;
+  /**
+   * Milliseconds a worker spent per sample path in its last batches (the median of these is the estimate: one
+   * slow batch, a first one compiling the model's code, does not refuse requests for a while).
+   */
+  private readonly msPerPathSeen: number[] = [];
+  private readonly initialMsPerPath: number;
   /** Messages waiting for their worker's reply, by id. */
   private readonly pending = new Map<number, { worker: Worker; resolve(reply: Reply): void; reject(error: unknown): void }>();
   /** Models preloaded and not released: workers keep them between requests. */
@@ -115,7 +119,7 @@ export class InferencePool {
     this.size = Math.max(1, options.size ?? availableParallelism());
     this.maxQueued = options.maxQueued ?? INFERENCE_POOL_DEFAULTS.maxQueued;
     this.maxQueueWaitMs = options.maxQueueWaitMs ?? INFERENCE_POOL_DEFAULTS.maxQueueWaitMs;
-    this.msPerPath = options.initialMsPerPath ?? INFERENCE_POOL_DEFAULTS.initialMsPerPath;
+    this.initialMsPerPath = options.initialMsPerPath ?? INFERENCE_POOL_DEFAULTS.initialMsPerPath;
     this.maxBatchRequests = Math.max(1, options.maxBatchRequests ?? INFERENCE_POOL_DEFAULTS.maxBatchRequests);
     this.maxBatchPaths = options.maxBatchPaths ?? INFERENCE_POOL_DEFAULTS.maxBatchPaths;
   }
@@ -158,7 +162,9 @@ export class InferencePool {
 
   /** How long `paths` sample paths waiting in the queue take the workers, at the cost they measured lately. */
   waitMs(paths: number): number {
-    return (paths * this.msPerPath) / this.size;
+    const seen = [...this.msPerPathSeen].sort((a, b) => a - b);
+    const msPerPath = seen.length === 0 ? this.initialMsPerPath : seen[Math.floor(seen.length / 2)];
+    return (paths * msPerPath) / this.size;
   }
 
   /** The model no longer serves: workers drop it once the requests queued for it have been answered. */
@@ -270,12 +276,11 @@ export class InferencePool {
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     const { key, dir } = batch[0];
     const requests = batch.map(({ body, seed }) => ({ body, seed }));
-    const sentAt = performance.now();
     this.send(slot.worker, { type: 'predict', key, dir, keep: this.live.has(key), requests }).then(
       (reply) => {
         if (slot.busy !== batch) return; // the worker was lost meanwhile: already rejected
         slot.busy = undefined;
-        this.measured(performance.now() - sentAt, batch);
+        if (reply.ms !== undefined) this.measured(reply.ms, batch, reply);
         batch.forEach((job, i) => this.settle(job, () => answer(job, reply, i)));
         if (this.slots.includes(slot)) this.dispatchNext(slot);
       },
@@ -287,11 +292,13 @@ export class InferencePool {
     );
   }
 
-  /** A batch took `ms`: the first measure replaces the initial guess; then the cost per path moves a fifth of the way to each. */
-  private measured(ms: number, batch: Job[]): void {
-    const paths = batch.reduce((sum, job) => sum + job.paths, 0);
+  /** A batch's inference took `ms` in its worker: kept among the last 15 measures (refused bodies cost ~nothing: a batch of them is not). */
+  private measured(ms: number, batch: Job[], reply: Reply): void {
+    const paths = batch.reduce((sum, job, i) => sum + (reply.answers?.[i]?.result ? job.paths : 0), 0);
     if (paths === 0) return;
-    this.msPerPath = this.stats.batchesMeasured++ === 0 ? ms / paths : this.msPerPath + 0.2 * (ms / paths - this.msPerPath);
+    this.stats.batchesMeasured++;
+    this.msPerPathSeen.push(ms / paths);
+    if (this.msPerPathSeen.length > 15) this.msPerPathSeen.shift();
   }
 
   /** Ends a request (once), and lets the workers drop its model if it was released and this was its last request. */

@@ -3,10 +3,11 @@
  * hosted-model key) and answers one batch of invocations at a time, off the twin's event loop. Messages:
  *   { type: 'load', id, key, dir }                          -> { id } or { id, error }
  *   { type: 'release', key }                                (no answer)
- *   { type: 'predict', id, key, dir, keep, requests }       -> { id, answers } or { id, error }
+ *   { type: 'predict', id, key, dir, keep, requests }       -> { id, answers, ms } or { id, error }
  * `requests` is a dynamic batch, [{ body, seed }, ...], all for the same model; `answers` holds one entry per
  * request, in order: { result }, { refused } (DeepAR refused the body: a 400 naming the field) or { error }.
  * One request's refusal never fails the others. A batch-wide `error` means the model itself could not load.
+ * `ms` is the time the batch's inference took (not the model's load): what the pool bounds its queue's wait with.
  * A predict for a model this worker has not loaded (a restarted worker, a released model still finishing its
  * requests) loads it from its directory; `keep` says whether to keep it afterwards.
  */
@@ -51,8 +52,10 @@ port?.on('message', (m: Message) => {
       port.postMessage({ id: m.id });
       return;
     }
-    const answers = endpointPredictBatch(predictorFor(m.key, m.dir, m.keep), m.requests);
-    port.postMessage({ id: m.id, answers: answers.map(toReply) });
+    const predictor = predictorFor(m.key, m.dir, m.keep);
+    const started = performance.now();
+    const answers = endpointPredictBatch(predictor, m.requests);
+    port.postMessage({ id: m.id, answers: answers.map(toReply), ms: performance.now() - started });
   } catch (e) {
     port.postMessage({ id: m.id, error: plain(e) });
   }

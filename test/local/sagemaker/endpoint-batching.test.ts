@@ -11,10 +11,12 @@ import { endpointRoutes, invocationsUrl } from '../../../local/http/endpoint-rou
 import { createHttpServer } from '../../../local/http/server';
 import { EndpointInvocationError, overloaded } from '../../../local/sagemaker/endpoint-request';
 import { InferencePool, InferenceQueueFullError } from '../../../local/sagemaker/inference-pool';
+import { FsObjectStore } from '../../../local/adapters/fs-object-store';
+import { aTwinHome } from '../../builders/twin-home';
 import { endpointPredictBatch } from '../../../src/deepar/inference';
 import { DeepARPredictor, endpointPredict, loadPredictor, runTrainingJob } from '../../../src/deepar/runtime';
 import invokeEndpoint from '../../fixtures/aws/sagemaker-runtime-invoke-endpoint.json';
-import { jsonLine, minuteSeries, tinyHyperparameters } from './builders';
+import { aLocalSageMaker, aTrainingJobRequest, DEEPAR_IMAGE, jsonLine, minuteSeries, ROLE_ARN, tinyHyperparameters, writeChannels } from './builders';
 
 const root = mkdtempSync(join(tmpdir(), 'endpoint-batching-'));
 /** Two tiny DeepAR models (trained in a second), as the twin unpacks them for its workers. */
@@ -213,5 +215,59 @@ describe('Class: InferencePool, the bounded queue', () => {
       await server.close();
       await pool.close();
     }
+  }, 30_000);
+});
+
+describe('Function: updateEndpoint under load', () => {
+  const home = aTwinHome();
+  const sagemaker = aLocalSageMaker(home);
+  beforeAll(async () => {
+    // Two DeepAR models (trained on different data) and an endpoint serving the first, its inference in worker threads.
+    const store = new FsObjectStore(home.objectsDir);
+    for (const [name, epochs] of [['first', '1'], ['second', '2']]) {
+      await sagemaker.createTrainingJob(aTrainingJobRequest(name, await writeChannels(store, name), { HyperParameters: tinyHyperparameters({ epochs }) }));
+      const trained = await sagemaker.waitForTrainingJob(name);
+      await sagemaker.createModel({ ModelName: name, ExecutionRoleArn: ROLE_ARN, PrimaryContainer: { Image: DEEPAR_IMAGE, ModelDataUrl: trained.ModelArtifacts!.S3ModelArtifacts } });
+      await sagemaker.createEndpointConfig({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: name, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });
+    }
+    await sagemaker.createEndpoint({ EndpointName: 'fees', EndpointConfigName: 'first' });
+    expect((await sagemaker.waitForEndpoint('fees')).EndpointStatus).toBe('InService');
+  }, 60_000);
+  afterAll(() => {
+    sagemaker.close();
+    home.dispose();
+  });
+
+  it('loses no request: each is answered wholly by the old model or wholly by the new one, never a mix, and a client never goes back', async () => {
+    // Prepare: a two-instance request (a split would answer one instance from each model), as 8 clients send it back to back
+    const b = body([instance(120), instance(90, 20)]);
+    const before = json(await sagemaker.invokeEndpoint('fees', b));
+    const seen: string[][] = Array.from({ length: 8 }, () => []);
+    let stop = false;
+    const client = async (mine: string[]) => {
+      while (!stop) {
+        mine.push(await sagemaker.invokeEndpoint('fees', b).then((answer) => JSON.stringify(answer), (e: unknown) => `error: ${(e as Error).name}: ${(e as Error).message}`));
+        await new Promise((r) => setImmediate(r)); // a refusal comes back without a turn of the event loop: let the timers run
+      }
+    };
+    const clients = seen.map(client);
+    // Act: the update lands while the clients keep sending
+    await new Promise((r) => setTimeout(r, 200));
+    await sagemaker.updateEndpoint({ EndpointName: 'fees', EndpointConfigName: 'second' });
+    const updated = await sagemaker.waitForEndpoint('fees');
+    await new Promise((r) => setTimeout(r, 200));
+    stop = true;
+    await Promise.all(clients);
+    const after = json(await sagemaker.invokeEndpoint('fees', b));
+    // Assess
+    expect(updated).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'second' });
+    expect(after).not.toEqual(before);
+    const [old, updatedAnswer] = [JSON.stringify(before), JSON.stringify(after)];
+    const all = seen.flat();
+    expect(all.filter((a) => a !== old && a !== updatedAnswer)).toEqual([]);
+    expect(all).toContain(old);
+    expect(all).toContain(updatedAnswer);
+    const byClient = seen.map((answers) => answers.map((a) => (a === old ? 'old' : 'new')).join(' '));
+    for (const answers of byClient) expect(answers).toMatch(/^(old )*new( new)*$/);
   }, 30_000);
 });
