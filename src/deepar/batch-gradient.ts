@@ -4,7 +4,7 @@
  */
 import type { Likelihood } from './likelihoods';
 import type { DeepARNetwork } from './network';
-import type { Rng } from './rng';
+import { Rng } from './rng';
 
 /** Inputs of B windows over T steps. */
 export interface BatchBuffers {
@@ -41,6 +41,20 @@ export function batchGradient(
   net.grads.fill(0);
   net.backward(dOut.subarray(0, T * B * K), b.cats);
   return loss * weight;
+}
+
+/**
+ * The gradient of one chunk of a mini-batch (two-thread training, gradient-helper.ts), the same on
+ * whichever thread runs it: its dropout stream is seeded from the training seed, the batch number and
+ * the chunk number. Writes the gradient into `grads` and the weighted loss into losses[chunk].
+ */
+export function chunkGradient(
+  net: DeepARNetwork, likelihood: Likelihood, T: number, B: number, b: BatchBuffers, weight: number,
+  seed: number, batch: number, chunk: number, grads: Float64Array, losses: Float64Array,
+): void {
+  const dropoutRng = new Rng((seed ^ Math.imul(batch, 0x9e3779b1) ^ Math.imul(chunk + 1, 0x85ebca6b)) >>> 0);
+  losses[chunk] = batchGradient(net, likelihood, T, B, b, weight, dropoutRng);
+  grads.set(net.grads);
 }
 
 export function allocateBatch(T: number, B: number, inputSize: number, numOutputs: number, numCat: number, shared: boolean): BatchBuffers {

@@ -8,8 +8,8 @@
 import { InsufficientDataError } from '../core/errors';
 import type { Likelihood } from './likelihoods';
 import { contextScale, inputSize, type ModelConfig, type PreparedSeries, writeInput } from './model';
-import { allocateBatch, batchGradient, type BatchBuffers } from './batch-gradient';
-import { spawnGradientHelper } from './gradient-helper';
+import { allocateBatch, batchGradient, type BatchBuffers, chunkGradient } from './batch-gradient';
+import { chunkRowsOf, type GradientHelper, spawnGradientHelper } from './gradient-helper';
 import { Adam, clipByNorm } from './optimizer';
 import { DeepARNetwork, type NetworkSpec, parameterCount } from './network';
 import { Rng } from './rng';
@@ -24,8 +24,8 @@ export interface TrainingOptions {
   numBatchesPerEpoch?: number;
   clipGradientNorm?: number;
   /**
-   * 1 (default) or 2: with 2, a helper thread computes the gradient of half of each mini-batch
-   * (data parallel; the same seed and thread count give the same model).
+   * 1 (default) or 2: with 2, each mini-batch is cut into chunks that this thread and a helper thread
+   * claim one at a time (data parallel; the same seed and thread count give the same model).
    */
   threads?: number;
   onEpoch?: (e: EpochReport) => void;
@@ -69,10 +69,10 @@ export function trainNetwork(
   const B = opts.miniBatchSize;
   const I = spec.inputSize;
   const nCat = config.cardinalities.length;
-  // the batch is split between this thread (first Bm windows) and, with 2 threads, a helper thread
-  const Bm = threads > 1 ? Math.ceil(B / 2) : B;
-  const helper = threads > 1 && B > Bm ? spawnGradientHelper(spec, likelihood.name, net.params, T, B - Bm, opts.seed + 7919) : undefined;
-  const mine = allocateBatch(T, Bm, I, spec.numOutputs, nCat, false);
+  // with 2 threads the batch is cut into chunks that this thread and the helper claim as they go
+  const chunkRows = threads > 1 && B > 1 ? chunkRowsOf(B) : [B];
+  const helper = chunkRows.length > 1 ? spawnGradientHelper(spec, likelihood.name, net.params, T, chunkRows, opts.seed + 7919) : undefined;
+  const mine = helper ? undefined : allocateBatch(T, B, I, spec.numOutputs, nCat, false);
   const adam = new Adam(nParams, opts.learningRate);
   const nb = opts.numBatchesPerEpoch ?? 50;
   const clip = opts.clipGradientNorm ?? 10;
@@ -80,6 +80,7 @@ export function trainNetwork(
   let best = { loss: Infinity, epoch: 0, params: net.params.slice() };
   let sincePlateauBest = 0;
   let plateauBest = Infinity;
+  let batchNumber = 0; // 1, 2, …, wrapping at 2^20 (it shares a 32-bit counter with the chunk number)
   try {
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
       const t0 = performance.now();
@@ -88,18 +89,13 @@ export function trainNetwork(
         let count = 0;
         for (let b = 0; b < B; b++) {
           const { s, j } = sampler(rng);
-          const [buf, bb, rows] = b < Bm ? [mine, b, Bm] : [helper!.batch, b - Bm, B - Bm];
-          count += fillWindow(config, s, j, buf, bb, rows, T, I);
+          if (mine) count += fillWindow(config, s, j, mine, b, B, T, I);
+          else count += fillWindow(config, s, j, helper!.chunks[Math.floor(b / chunkRows[0])], b % chunkRows[0], chunkRows[Math.floor(b / chunkRows[0])], T, I);
         }
         const weight = 1 / Math.max(1, count);
-        helper?.start(B - Bm, weight);
-        let loss = batchGradient(net, likelihood, T, Bm, mine, weight, rng);
-        if (helper) {
-          loss += helper.finish();
-          const g = net.grads;
-          const h = helper.grads;
-          for (let i = 0; i < g.length; i++) g[i] += h[i];
-        }
+        const loss = mine
+          ? batchGradient(net, likelihood, T, B, mine, weight, rng)
+          : sharedBatchGradient(helper!, net, likelihood, T, chunkRows, weight, opts.seed + 7919, (batchNumber = (batchNumber % (1 << 20)) + 1));
         clipByNorm(net.grads, clip);
         adam.step(net.params, net.grads);
         lossSum += loss;
@@ -125,6 +121,30 @@ export function trainNetwork(
   if (best.epoch > 0) net.params.set(best.params);
   const network = threads > 1 ? copyNetwork(net) : net;
   return { network, history, finalLoss: history[history.length - 1].loss, bestEpoch: best.epoch };
+}
+
+/**
+ * A mini-batch's loss and gradient (into net.grads) on two threads: this thread computes the chunks it
+ * claims while the helper computes the others; the chunks' gradients and losses are summed in order.
+ */
+function sharedBatchGradient(
+  helper: GradientHelper, net: DeepARNetwork, likelihood: Likelihood, T: number, chunkRows: readonly number[], weight: number, seed: number, batch: number,
+): number {
+  helper.start(batch, weight);
+  for (let c = helper.claim(); c >= 0; c = helper.claim()) {
+    chunkGradient(net, likelihood, T, chunkRows[c], helper.chunks[c], weight, seed, batch, c, helper.chunkGrads[c], helper.chunkLoss);
+    helper.done(c);
+  }
+  helper.finish();
+  const g = net.grads;
+  g.set(helper.chunkGrads[0]);
+  let loss = helper.chunkLoss[0];
+  for (let c = 1; c < chunkRows.length; c++) {
+    const h = helper.chunkGrads[c];
+    for (let i = 0; i < g.length; i++) g[i] += h[i];
+    loss += helper.chunkLoss[c];
+  }
+  return loss;
 }
 
 /** Writes window (series s, forecast start j) as row b of a batch of `rows`; returns its observed count. */

@@ -96,6 +96,35 @@ describe('The fused f32 engine', () => {
     }
   }, 60000);
 
+  it('approximates sigmoid within 1.0e-7 and tanh within 2.0e-7 (absolute) over [-30, 30], exactly 0.5 and 0 at 0', () => {
+    // Prepare: the module's own cell functions over a dense grid (every 1e-4, plus 0)
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(LSTM32_PATH)), {}).exports as unknown as {
+      memory: WebAssembly.Memory; sigmoidInto(n: number, src: number, dst: number): void; tanhInto(n: number, src: number, dst: number): void;
+    };
+    const n = 600_004;
+    const base = ex.memory.buffer.byteLength;
+    ex.memory.grow(Math.ceil((3 * n * 4) / 65536));
+    const heap = new Float32Array(ex.memory.buffer);
+    const x = heap.subarray(base / 4, base / 4 + n);
+    for (let i = 0; i < n - 4; i++) x[i] = -30 + i * 1e-4;
+    x.fill(0, n - 4);
+    // Act
+    ex.sigmoidInto(n, base, base + 4 * n);
+    ex.tanhInto(n, base, base + 8 * n);
+    const sig = heap.subarray(base / 4 + n, base / 4 + 2 * n);
+    const th = heap.subarray(base / 4 + 2 * n, base / 4 + 3 * n);
+    // Assess
+    let sigError = 0, tanhError = 0;
+    for (let i = 0; i < n; i++) {
+      sigError = Math.max(sigError, Math.abs(sig[i] - 1 / (1 + Math.exp(-x[i]))));
+      tanhError = Math.max(tanhError, Math.abs(th[i] - Math.tanh(x[i])));
+    }
+    expect(sigError).toBeLessThan(1.0e-7);
+    expect(tanhError).toBeLessThan(2.0e-7);
+    expect(sig[n - 1]).toBe(0.5);
+    expect(th[n - 1]).toBe(0);
+  });
+
   it('the committed lstm32.wasm is what `npm run build:wasm` builds from lstm32.as.ts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deepar-wasm-'));
     try {

@@ -8,5 +8,5 @@ import { installWasmKernels } from './kernels-wasm';
 
 export function installAccelerators(): void {
   installWasmKernels();
-  installGradientHelper((spec, likelihood, params, T, maxB, seed) => new GradientHelperThread(spec, likelihood, params, T, maxB, seed));
+  installGradientHelper((spec, likelihood, params, T, chunkRows, seed) => new GradientHelperThread(spec, likelihood, params, T, chunkRows, seed));
 }

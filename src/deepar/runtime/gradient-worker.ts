@@ -1,51 +1,62 @@
 /**
  * Helper thread of data-parallel training: it owns a second DeepARNetwork over the same shared
- * parameters and computes the gradient of its share of each mini-batch when the training loop asks.
- * Protocol over a shared Int32Array `ctrl`: [0] request number (−1 = stop), [1] last request done,
- * [2] ready flag, [3] rows B of this share; [4] error flag. Scalars in `scalars`: [0] weight in, [1] loss out.
+ * parameters and, whenever the training loop opens a mini-batch, claims and computes chunks of it until
+ * none is left (protocol: gradient-helper-thread.ts's CTRL). A claim says which batch it belongs to, so
+ * a claim that lands after the loop opened the next batch computes a chunk of that batch, correctly.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { batchGradient, type BatchBuffers } from '../batch-gradient';
+import { type BatchBuffers, chunkGradient } from '../batch-gradient';
 import type { LikelihoodName } from '../hyperparameters';
+import { type KernelBackend, setKernelBackend } from '../kernels';
 import { LIKELIHOOD_BY_NAME } from '../likelihoods';
 import { DeepARNetwork, type NetworkSpec } from '../network';
-import { Rng } from '../rng';
+import { CHUNK_BITS, CTRL, SPIN_MS, spinWhileEqual } from './gradient-helper-thread';
 import { installWasmKernels } from './kernels-wasm';
 
 export interface GradientWorkerData {
+  backend: KernelBackend;
   spec: NetworkSpec;
   likelihood: LikelihoodName;
   T: number;
   params: Float64Array;
-  grads: Float64Array;
-  batch: BatchBuffers;
+  seed: number;
+  chunkRows: number[];
+  chunks: BatchBuffers[];
+  chunkGrads: Float64Array[];
+  chunkLoss: Float64Array;
   ctrl: Int32Array;
   scalars: Float64Array;
-  seed: number;
 }
 
 if (parentPort) {
   installWasmKernels();
   const d = workerData as GradientWorkerData;
-  const net = new DeepARNetwork(d.spec, { params: d.params, grads: d.grads });
+  setKernelBackend(d.backend);
+  const net = new DeepARNetwork(d.spec, { params: d.params });
   const likelihood = LIKELIHOOD_BY_NAME[d.likelihood];
-  const rng = new Rng(d.seed);
-  const { ctrl, scalars } = d;
-  Atomics.store(ctrl, 2, 1);
-  Atomics.notify(ctrl, 2);
+  const { ctrl, scalars, chunkRows } = d;
+  Atomics.store(ctrl, CTRL.ready, 1);
+  Atomics.notify(ctrl, CTRL.ready);
   let seen = 0;
   for (;;) {
-    Atomics.wait(ctrl, 0, seen);
-    const request = Atomics.load(ctrl, 0);
-    if (request < 0) break;
-    seen = request;
+    if (!spinWhileEqual(ctrl, CTRL.batch, seen, SPIN_MS)) Atomics.wait(ctrl, CTRL.batch, seen);
+    const batch = Atomics.load(ctrl, CTRL.batch);
+    if (batch < 0) break;
+    seen = batch;
     try {
-      scalars[1] = batchGradient(net, likelihood, d.T, Atomics.load(ctrl, 3), d.batch, scalars[0], rng);
+      for (;;) {
+        const v = Atomics.add(ctrl, CTRL.next, 1);
+        const c = v & ((1 << CHUNK_BITS) - 1);
+        if (c >= chunkRows.length) break;
+        const of = v >>> CHUNK_BITS;
+        chunkGradient(net, likelihood, d.T, chunkRows[c], d.chunks[c], scalars[0], d.seed, of, c, d.chunkGrads[c], d.chunkLoss);
+        Atomics.store(ctrl, CTRL.done + c, of);
+        Atomics.notify(ctrl, CTRL.done + c);
+      }
     } catch (e) {
-      Atomics.store(ctrl, 4, 1);
+      Atomics.store(ctrl, CTRL.error, 1);
+      for (let c = 0; c < chunkRows.length; c++) Atomics.notify(ctrl, CTRL.done + c);
       parentPort.postMessage(String((e as Error).stack ?? e));
     }
-    Atomics.store(ctrl, 1, request);
-    Atomics.notify(ctrl, 1);
   }
 }

@@ -20,6 +20,7 @@ interface Lstm32Exports {
   packT(N: number, K: number, bt: number, ld: number, dst: number): void;
   gemm(M: number, N: number, K: number, a: number, lda: number, p: number, pk: number, c: number, ldc: number, acc: number): void;
   cellForward(R: number, H: number, g: number, bias: number, cPrev: number, c: number, tc: number, h: number): void;
+  cellStep(R: number, H: number, g: number, bias: number, c: number, h: number, ldh: number, h2: number, ldh2: number): void;
   lstmForward(T: number, B: number, H: number, a: number, bias: number, cs: number, tcs: number, hs: number, whp: number): void;
   lstmBackward(T: number, B: number, H: number, a: number, cs: number, tcs: number, dh: number, dg: number, dhNext: number, dcNext: number, whTp: number): void;
   addRows(R: number, N: number, c: number, v: number): void;
@@ -73,9 +74,9 @@ class LstmF32 implements FusedNetwork {
   private ws = { out: 0, dOut: 0, dH: 0, dH2: 0, dG: 0, dX: 0, dhNext: 0, dcNext: 0, tG: 0, tK: 0, pk: 0 };
   private wsEnd = 0;
   private outF64 = new Float64Array(0);
-  // sampling paths
+  // sampling paths: per layer l a row buffer z[l] = [h_l | input of layer l] and its packed weights [Wh | Wx]
   private S = 0;
-  private paths = { x0: 0, g: 0, g0: 0, out: 0, h: [] as number[], c: [] as number[] };
+  private paths = { g: 0, g0: 0, out: 0, z: [] as number[], width: [] as number[], cat: [] as number[], c: [] as number[] };
 
   constructor(private readonly net: FusedNetworkHost, private readonly ex: Lstm32Exports) {
     this.memory = ex.memory;
@@ -189,28 +190,44 @@ class LstmF32 implements FusedNetwork {
   }
 
   startPaths(S: number): void {
-    const { net, T, B } = this;
+    const { ex, net, T, B } = this;
     if (T === 0) throw new Error('startPaths needs a forward over the sequences first');
     const { numCells: H, numOutputs: K } = net.spec;
-    const I0 = net.fullInputSize;
+    const L = net.layers.length;
     this.top = this.wsEnd;
     const R = B * S;
-    const x0 = this.alloc(R * I0), g = this.alloc(R * 4 * H), g0 = this.alloc(B * 4 * H), out = this.alloc(R * K);
-    const h = net.layers.map(() => this.alloc(R * H));
+    // one product per layer and step: row [h_l | x] against [Wh | Wx]; layer 0's x is the network input,
+    // layer l's is h_(l−1), which the cell below it writes there directly
+    const width = net.layers.map(({ inputSize: I }) => H + I);
+    const z = width.map((w) => this.alloc(R * w));
+    const cat = width.map((w) => this.alloc(pad8(4 * H) * w));
     const c = net.layers.map(() => this.alloc(R * H));
+    const g = this.alloc(R * 4 * H), g0 = this.alloc(B * 4 * H), out = this.alloc(R * K);
+    const scratch = this.alloc(4 * H * Math.max(...width));
     this.commit();
     this.S = S;
-    this.paths = { x0, g, g0, out, h, c };
+    this.paths = { g, g0, out, z, width, cat, c };
     const f = this.heap;
+    for (let l = 0; l < L; l++) {
+      const { inputSize: I, wx, wh } = net.layers[l];
+      const w = width[l];
+      for (let j = 0; j < 4 * H; j++) {
+        f.copyWithin(scratch / 4 + j * w, this.P / 4 + wh + j * H, this.P / 4 + wh + (j + 1) * H);
+        f.copyWithin(scratch / 4 + j * w + H, this.P / 4 + wx + j * I, this.P / 4 + wx + (j + 1) * I);
+      }
+      ex.pack(4 * H, w, scratch, w, cat[l]);
+    }
     // path k of sequence b (row b·S + k) starts from sequence b's state at the last step (row (T−1)·B + b)
-    for (let l = 0; l < net.layers.length; l++) {
+    for (let l = 0; l < L; l++) {
       for (let b = 0; b < B; b++) {
         const last = ((T - 1) * B + b) * H;
         const hl = f.subarray(this.layers[l].H / 4 + last, this.layers[l].H / 4 + last + H);
         const cl = f.subarray(this.layers[l].C / 4 + last, this.layers[l].C / 4 + last + H);
         for (let k = 0; k < S; k++) {
-          f.set(hl, h[l] / 4 + (b * S + k) * H);
-          f.set(cl, c[l] / 4 + (b * S + k) * H);
+          const r = b * S + k;
+          f.set(hl, z[l] / 4 + r * width[l]);
+          if (l + 1 < L) f.set(hl, z[l + 1] / 4 + r * width[l + 1] + H);
+          f.set(cl, c[l] / 4 + r * H);
         }
       }
     }
@@ -219,37 +236,51 @@ class LstmF32 implements FusedNetwork {
   stepPaths(x: Float64Array, cats: Int32Array | null, out: Float64Array, sharedFrom: number): void {
     const { ex, net, S: perSequence, B: sequences, paths } = this;
     const { numCells: H, numOutputs: K, inputSize, embeddingDimension: E } = net.spec;
+    const L = net.layers.length;
     const I0 = net.fullInputSize;
     const f = this.heap;
-    const x0 = paths.x0 / 4;
     const p = net.params;
     const nCat = net.embeddings.length;
     const S = sequences * perSequence;
+    const { z, width, cat, c, g, g0 } = paths;
+    const W0 = width[0];
+    const varying = Math.min(sharedFrom, I0);
+    // the input after the state in layer 0's rows: a sequence's first row in full, the others only the
+    // columns that differ between its paths (the rest is read from the first row)
+    const copied = Math.min(varying, inputSize);
     for (let s = 0; s < S; s++) {
-      f.set(x.subarray(s * inputSize, (s + 1) * inputSize), x0 + s * I0);
-      for (let c = 0; c < nCat; c++) {
-        const src = net.embeddings[c].off + cats![s * nCat + c] * E;
-        f.set(p.subarray(src, src + E), x0 + s * I0 + inputSize + c * E);
+      const row = z[0] / 4 + s * W0 + H;
+      const from = s * inputSize;
+      if (s % perSequence !== 0) {
+        for (let k = 0; k < copied; k++) f[row + k] = x[from + k]; // a loop: no subarray object per row
+        continue;
+      }
+      for (let k = 0; k < inputSize; k++) f[row + k] = x[from + k];
+      for (let k = 0; k < nCat; k++) {
+        const src = net.embeddings[k].off + cats![s * nCat + k] * E;
+        f.set(p.subarray(src, src + E), row + inputSize + k * E);
       }
     }
-    let input = paths.x0;
-    for (let l = 0; l < net.layers.length; l++) {
-      const { inputSize: I, b } = net.layers[l];
-      const pk = this.packs[l];
-      if (l === 0 && sharedFrom < I) {
-        // the columns from sharedFrom on are the same for every path of a sequence: projected once
-        // per sequence, from its first path's row
-        ex.gemm(sequences, 4 * H, I - sharedFrom, input + 4 * sharedFrom, perSequence * I, pk.wx + 32 * sharedFrom, I, paths.g0, 4 * H, 0);
-        ex.gemm(S, 4 * H, sharedFrom, input, I, pk.wx, I, paths.g, 4 * H, 0);
-        for (let b = 0; b < sequences; b++) ex.addRows(perSequence, 4 * H, paths.g + 16 * H * b * perSequence, paths.g0 + 16 * H * b);
-      } else {
-        ex.gemm(S, 4 * H, I, input, I, pk.wx, I, paths.g, 4 * H, 0);
+    const next = (l: number): [number, number] => (l + 1 < L ? [z[l + 1] + 4 * H, width[l + 1]] : [0, 0]);
+    // layer 0: state and varying columns in one product; the shared columns once per sequence, folded with the bias
+    ex.gemm(S, 4 * H, H + varying, z[0], W0, cat[0], W0, g, 4 * H, 0);
+    const [h2, ld2] = next(0);
+    if (varying < I0) {
+      ex.gemm(sequences, 4 * H, I0 - varying, z[0] + 4 * (H + varying), perSequence * W0, cat[0] + 32 * (H + varying), W0, g0, 4 * H, 0);
+      ex.addRows(sequences, 4 * H, g0, this.P + 4 * net.layers[0].b);
+      for (let b = 0; b < sequences; b++) {
+        const r = b * perSequence;
+        ex.cellStep(perSequence, H, g + 16 * H * r, g0 + 16 * H * b, c[0] + 4 * H * r, z[0] + 4 * W0 * r, W0, h2 && h2 + 4 * ld2 * r, ld2);
       }
-      ex.gemm(S, 4 * H, H, paths.h[l], H, pk.wh, H, paths.g, 4 * H, 1);
-      ex.cellForward(S, H, paths.g, this.P + 4 * b, paths.c[l], paths.c[l], 0, paths.h[l]);
-      input = paths.h[l];
+    } else {
+      ex.cellStep(S, H, g, this.P + 4 * net.layers[0].b, c[0], z[0], W0, h2, ld2);
     }
-    ex.gemm(S, K, H, input, H, this.head, H, paths.out, K, 0);
+    for (let l = 1; l < L; l++) {
+      const [n2, nld] = next(l);
+      ex.gemm(S, 4 * H, width[l], z[l], width[l], cat[l], width[l], g, 4 * H, 0);
+      ex.cellStep(S, H, g, this.P + 4 * net.layers[l].b, c[l], z[l], width[l], n2, nld);
+    }
+    ex.gemm(S, K, H, z[L - 1], width[L - 1], this.head, H, paths.out, K, 0);
     ex.addRows(S, K, paths.out, this.P + 4 * net.head.b);
     out.set(f.subarray(paths.out / 4, paths.out / 4 + S * K));
   }
