@@ -281,8 +281,9 @@ export class InferencePool {
         if (slot.busy !== batch) return; // the worker was lost meanwhile: already rejected
         slot.busy = undefined;
         if (reply.ms !== undefined) this.measured(reply.ms, batch, reply);
-        batch.forEach((job, i) => this.settle(job, () => answer(job, reply, i)));
+        // The worker's next batch first, then this one's answers: it computes while this thread writes them.
         if (this.slots.includes(slot)) this.dispatchNext(slot);
+        batch.forEach((job, i) => this.settle(job, () => answer(job, reply, i)));
       },
       (e) => {
         if (slot.busy !== batch) return; // the worker was lost: its batch was refused already
