@@ -6,7 +6,8 @@
  *
  * Prints seconds per epoch (median; one thread over 3 epochs, then two threads data parallel over
  * --epochs), total training time, forecast latency for one series (100 samples x 30 steps: p50 and p99 over
- * --reps calls after 10 warm-up calls), and peak memory (max RSS), next to the PyTorch peer (one thread)
+ * --reps calls after 10 warm-up calls; and 8 series at once through sampleBatch, as an endpoint batching requests
+ * forecasts them), and peak memory (max RSS), next to the PyTorch peer (one thread)
  * measured in the same run, with ratios. It prints which BLAS the peer loaded and refuses the speed ratios
  * when it is the reference BLAS (3-4x slower than OpenBLAS), unless --allow-reference-blas, which marks them.
  * --baseline B also times one thread and the forecast on backend B (e.g. wasm, the float64 SIMD products of
@@ -30,6 +31,7 @@ const REPS = Number(flag('reps', '200'));
 const BASELINE = flag('baseline', '') as '' | 'wasm' | 'js';
 const JSON_OUT = args.includes('--json');
 const H = 30;
+const BATCH = 8;
 
 const freq = parseFrequency('5min');
 const { timesMs, values } = readTimeSeries(readFileSync(DATA_CSV, 'utf8'), 'time_utc', 'mempool_total_fee/mempool_count', DATA_CSV);
@@ -63,6 +65,20 @@ function forecastLatencies(model: TrainedModel): number[] {
   return lat;
 }
 
+/** Forecast latencies (ms) of BATCH series at once (sampleBatch, one Rng per series: what an endpoint batching requests does). */
+function batchedLatencies(model: TrainedModel): number[] {
+  const predictor = new DeepARPredictor(model);
+  const many = Array.from({ length: BATCH }, () => series);
+  const lat: number[] = [];
+  for (let i = 0; i < Math.ceil(REPS / 2) + 5; i++) {
+    const s = performance.now();
+    const all = predictor.sampleBatch(many, 100, many.map((_, k) => new Rng(i * BATCH + k)));
+    for (const samples of all) predictor.summarize(samples, 100, [0.1, 0.5, 0.9]);
+    if (i >= 5) lat.push(performance.now() - s);
+  }
+  return lat;
+}
+
 process.stdout.write(`one thread, 3 epochs (${backend}):\n`);
 const secPerEpoch1 = oneThreadEpoch();
 process.stdout.write(`two threads (data parallel), ${EPOCHS} epochs: the model timed below\n`);
@@ -71,6 +87,7 @@ const { model, training } = fitDeepAR(hp, trainSeries, { seed: 0, threads: 2, on
 const totalTrain = (performance.now() - t0) / 1000;
 const secPerEpoch = median(training.history.map((e) => e.seconds));
 const lat = forecastLatencies(model);
+const batchLat = batchedLatencies(model);
 const peakMB = process.resourceUsage().maxRSS / 1024;
 
 let baseline: { epoch: number; p50: number } | undefined;
@@ -104,6 +121,8 @@ row(['seconds per epoch, 2 threads', fmt(secPerEpoch), fmt(peerEpoch), ratio(sec
 row([`training, 2 threads: ${training.history.length} epochs, s`, fmt(totalTrain, 1), '-', '-', '-']);
 row(['forecast 100x30, p50 ms', fmt(median(lat), 1), fmt(peerP50, 1), ratio(median(lat), peerP50), '<= 0.5x']);
 row(['forecast 100x30, p99 ms', fmt(percentile(lat, 99), 1), '-', '-', '-']);
+row([`forecast ${BATCH} series batched, p50 ms`, fmt(median(batchLat), 1), '-', '-', '-']);
+row([`  per series (sampleBatch)`, fmt(median(batchLat) / BATCH, 1), '-', ratio(median(batchLat) / BATCH, peerP50), '-']);
 row(['peak memory (max RSS), MB', fmt(peakMB, 0), fmt(torch?.peakRssMB, 0), ratio(peakMB, torch?.peakRssMB), '-']);
 if (baseline) {
   row([`baseline ${BASELINE}: s per epoch, 1 thread`, fmt(baseline.epoch), '-', `after/before ${fmt(secPerEpoch1 / baseline.epoch)}x`, '-']);
@@ -130,6 +149,7 @@ if (JSON_OUT) {
       peer_epoch_s_1thread: torch?.sec_per_epoch_median ?? null,
       forecast_p50_ms: median(lat),
       forecast_p99_ms: percentile(lat, 99),
+      forecast_batch8_p50_ms: median(batchLat),
       peer_forecast_p50_ms: torch?.latency_ms_model_1thread ?? null,
       peer_blas: blas ? blas.name : null,
       peer_blas_optimized: blas ? blas.optimized : null,
