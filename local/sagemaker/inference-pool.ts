@@ -112,7 +112,7 @@ export class InferencePool {
   private readonly outstanding = new Map<string, number>();
   private nextId = 0;
   private closed = false;
-  /** What the pool has done so far: batches sent, requests in them, the largest batch, requests refused as the queue was full. */
+  /** What the pool has done so far: batches sent, requests in them, the largest batch, requests refused (queue full), batches timed. */
   readonly stats = { batches: 0, batchedRequests: 0, largestBatch: 0, refused: 0, batchesMeasured: 0 };
 
   constructor(options: InferencePoolOptions = {}) {
