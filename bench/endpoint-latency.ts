@@ -262,9 +262,9 @@ async function main(): Promise<void> {
     out(`overload (${offered} requests/s offered, ${overload} connections, ${overloadSeconds} s): ${ok.length} answered 200 (p50 ${f(percentile(ok, 50))} ms, p99 ${f(percentile(ok, 99))} ms, max ${f(Math.max(...ok))} ms); ` +
       `${unavailable.length} answered 503 (p50 ${f(percentile(unavailable, 50), 1)} ms, p99 ${f(percentile(unavailable, 99), 1)} ms; ${refusedByPool} refused by the full queue); ${otherwise} other outcomes; ` +
       `one more client's POST every 250 ms: ${probed503.length} of ${flood.probeAnswers.length} answered 503, ${withRetryAfter} of them with Retry-After (values ${[...new Set(probed503.map(([, r]) => r))].join(', ')}).`);
-    const met = steady.rps >= 200 && steady.p99 <= 250 && steadyErrors === 0 && swapErrors === 0 && singleP50 <= 10;
-    out(`targets (>= 200 req/s, p99 <= 250 ms, 0 errors incl. the swap, one request p50 <= 10 ms): ${met ? 'met' : 'NOT met'} ` +
-      `(${f(steady.rps, 1)} req/s, p99 ${f(steady.p99)} ms, ${steadyErrors} + ${swapErrors} errors, ${f(singleP50, 1)} ms).`);
+    const met = Math.min(steady.rps, swap.rps) >= 200 && Math.max(steady.p99, swap.p99) <= 250 && steadyErrors + swapErrors === 0 && singleP50 <= 10;
+    out(`targets (>= 200 req/s, p99 <= 250 ms, 0 errors, in both runs (the swap included); one request p50 <= 10 ms): ${met ? 'met' : 'NOT met'} ` +
+      `(${f(steady.rps, 1)} / ${f(swap.rps, 1)} req/s, p99 ${f(steady.p99)} / ${f(swap.p99)} ms, ${steadyErrors} / ${swapErrors} errors; ${f(singleP50, 1)} ms).`);
     out(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (other work on the machine slows every figure).`);
     out('SageMaker: AWS publishes no latency figure for DeepAR endpoints (CloudWatch reports ModelLatency and OverheadLatency per endpoint); ' +
       'no observed figure here (no AWS account in this run).');
