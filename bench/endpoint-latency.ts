@@ -207,6 +207,9 @@ async function main(): Promise<void> {
     const steady = await runLoad({ url, body, connections, duration, probeUrl: dashboardUrl });
     const batchesAfter = { ...sm.endpointServingStats()! };
     const meanBatch = (batchesAfter.batchedRequests - batchesBefore.batchedRequests) / Math.max(1, batchesAfter.batches - batchesBefore.batches);
+    // Share of the run the workers spent in inference: near 1, only faster inference raises the throughput.
+    const workerBusy = (batchesAfter.inferenceMs - batchesBefore.inferenceMs) / (duration * 1000 * batchesAfter.workers);
+    const inferenceMsPerRequest = (batchesAfter.inferenceMs - batchesBefore.inferenceMs) / Math.max(1, batchesAfter.batchedRequests - batchesBefore.batchedRequests);
     out(`run 2: ${connections} connections, ${duration} s, UpdateEndpoint to a second model at ${(duration / 2).toFixed(0)} s ...`);
     const swapping = runLoad({ url, body, connections, duration });
     await new Promise((r) => setTimeout(r, (duration / 2) * 1000));
@@ -252,6 +255,8 @@ async function main(): Promise<void> {
     row(['errors (connection, timeouts)', `${steady.errors} (${steady.timeouts})`, `${swap.errors} (${swap.timeouts})`, String(duringFailed), '0', '-']);
     row(['non-2xx', String(steady.non2xx), String(swap.non2xx), '-', '0', '-']);
     row(['requests per batch, mean (run 1)', f(meanBatch, 1), '-', '-', '-', '-']);
+    row(['workers busy in inference (run 1)', `${f(100 * workerBusy)}%`, '-', '-', '-', '-']);
+    row(['inference per request, ms (run 1)', f(inferenceMsPerRequest, 2), '-', '-', '-', '-']);
     const dash = steady.probe.filter(Number.isFinite);
     row(['dashboard GET / p50, ms (under load)', f(percentile(dash, 50)), '-', '-', '-', '-']);
     row(['dashboard GET / p99, ms (under load)', f(percentile(dash, 99)), '-', '-', '< 500', '-']);
@@ -276,7 +281,7 @@ async function main(): Promise<void> {
       out(JSON.stringify({
         requests_per_s: round(steady.rps, 1), p50_ms: steady.p50, p99_ms: steady.p99, max_ms: steady.max, errors: steadyErrors, single_p50_ms: round(singleP50, 2),
         swap_requests_per_s: round(swap.rps, 1), swap_p99_ms: swap.p99, swap_errors: swapErrors, during_swap_p99_ms: percentile(duringLat, 99), during_swap_errors: duringFailed,
-        mean_batch_requests: round(meanBatch, 2), overload_connections: overload, overload_offered_per_s: offered, overload_200: ok.length, overload_200_p99_ms: percentile(ok, 99), overload_200_max_ms: Math.max(...ok),
+        mean_batch_requests: round(meanBatch, 2), worker_busy: round(workerBusy, 3), inference_ms_per_request: round(inferenceMsPerRequest, 2), overload_connections: overload, overload_offered_per_s: offered, overload_200: ok.length, overload_200_p99_ms: percentile(ok, 99), overload_200_max_ms: Math.max(...ok),
         overload_503: unavailable.length, overload_503_p50_ms: round(percentile(unavailable, 50), 1), overload_503_p99_ms: round(percentile(unavailable, 99), 1), overload_other: otherwise,
         overload_probe_503_with_retry_after: withRetryAfter, overload_probe_503: probed503.length,
         dashboard_p99_ms: percentile(dash, 99), connections, duration_s: duration, workers: cpus().length, queue_bound: bounds.maxQueued, queue_bound_wait_ms: bounds.maxQueueWaitMs,

@@ -32,6 +32,7 @@ export interface InferenceServingStats {
   largestBatch: number;
   refused: number;
   batchesMeasured: number;
+  inferenceMs: number;
 }
 
 /** The model an endpoint answers with in this process, and which deployed model it is. */

@@ -2,9 +2,11 @@
  * The endpoints' inference off the event loop: one worker thread per core, each holding the served models.
  * Requests wait in one FIFO queue, bounded by requests and by the wait it promises: a request that would wait
  * longer than `maxQueueWaitMs` (estimated from what is queued, at the cost per sample path the workers have
- * measured lately) is refused at once (the endpoint answers 503 with Retry-After), as is one beyond
- * `maxQueued` requests, instead of letting latency grow to seconds when clients send more than the machine
- * answers (a busy machine answers fewer, so the bound in time holds where a bound in requests would not).
+ * measured lately), or that arrives while the request at the head of the queue has already waited that long,
+ * is refused at once (the endpoint answers 503 with Retry-After), as is one beyond `maxQueued` requests,
+ * instead of letting latency grow to seconds when clients send more than the machine answers (a busy machine
+ * answers fewer, so a bound in time holds where a bound in requests would not; the head's wait catches a
+ * machine that slowed down faster than the estimate).
  *
  * Dynamic batching: a worker that comes free takes the request at the head of the queue and, with it, the
  * requests queued behind it for the same model, up to a batch bound, and answers them in one message (one
@@ -56,6 +58,8 @@ interface Job {
   seed: number;
   /** Its work in sample paths: instances x num_samples. */
   paths: number;
+  /** When it was queued (performance.now()). */
+  queuedAt: number;
   resolve(result: { predictions: unknown[] }): void;
   reject(error: unknown): void;
 }
@@ -112,8 +116,11 @@ export class InferencePool {
   private readonly outstanding = new Map<string, number>();
   private nextId = 0;
   private closed = false;
-  /** What the pool has done so far: batches sent, requests in them, the largest batch, requests refused (queue full), batches timed. */
-  readonly stats = { batches: 0, batchedRequests: 0, largestBatch: 0, refused: 0, batchesMeasured: 0 };
+  /**
+   * What the pool has done so far: batches sent, requests in them, the largest batch, requests refused (queue
+   * full), batches timed, and the milliseconds the workers spent in inference (their busy time).
+   */
+  readonly stats = { batches: 0, batchedRequests: 0, largestBatch: 0, refused: 0, batchesMeasured: 0, inferenceMs: 0 };
 
   constructor(options: InferencePoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
@@ -142,15 +149,17 @@ export class InferencePool {
     this.start();
     const paths = pathsOf(body);
     const free = this.slots.find((s) => !s.busy);
-    if (!free) {
-      const full = this.queue.length >= this.maxQueued || (this.queue.length > 0 && this.waitMs(this.queuedPaths + paths) > this.maxQueueWaitMs);
+    const now = performance.now();
+    if (!free && this.queue.length > 0) {
+      const headWaitedMs = now - this.queue[0].queuedAt;
+      const full = this.queue.length >= this.maxQueued || this.waitMs(this.queuedPaths + paths) > this.maxQueueWaitMs || headWaitedMs > this.maxQueueWaitMs;
       if (full) {
         this.stats.refused++;
-        return Promise.reject(new InferenceQueueFullError(this.queue.length, this.waitMs(this.queuedPaths)));
+        return Promise.reject(new InferenceQueueFullError(this.queue.length, Math.max(this.waitMs(this.queuedPaths), headWaitedMs)));
       }
     }
     return new Promise((resolve, reject) => {
-      const job: Job = { key, dir, body, seed, paths, resolve, reject };
+      const job: Job = { key, dir, body, seed, paths, queuedAt: now, resolve, reject };
       this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1);
       if (free) this.dispatch(free, [job]);
       else {
@@ -280,7 +289,10 @@ export class InferencePool {
       (reply) => {
         if (slot.busy !== batch) return; // the worker was lost meanwhile: already rejected
         slot.busy = undefined;
-        if (reply.ms !== undefined) this.measured(reply.ms, batch, reply);
+        if (reply.ms !== undefined) {
+          this.stats.inferenceMs += reply.ms;
+          this.measured(reply.ms, batch, reply);
+        }
         // The worker's next batch first, then this one's answers: it computes while this thread writes them.
         if (this.slots.includes(slot)) this.dispatchNext(slot);
         batch.forEach((job, i) => this.settle(job, () => answer(job, reply, i)));

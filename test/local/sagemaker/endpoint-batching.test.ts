@@ -190,6 +190,28 @@ describe('Class: InferencePool, the bounded queue', () => {
     }
   }, 30_000);
 
+  it('refuses at once while the request at the head of the queue has already waited longer than the bound (a machine slower than the estimate)', async () => {
+    // Prepare: an estimate that never refuses (a path costs ~nothing), a bound of 200 ms, and one worker busy for longer
+    const pool = new InferencePool({ size: 1, maxQueueWaitMs: 200, initialMsPerPath: 1e-6 });
+    try {
+      await pool.preload('a', A);
+      const long = pool.run('a', A, body(Array.from({ length: 25 }, () => instance(120)), 1000) as never, 0);
+      const waiting = pool.run('a', A, body([instance(60)]) as never, 0);
+      // Act
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = performance.now();
+      const late = await pool.run('a', A, body([instance(60)]) as never, 0).then(() => 'answered', (e: unknown) => e);
+      const refusedAfterMs = performance.now() - t0;
+      // Assess
+      expect(late).toBeInstanceOf(InferenceQueueFullError);
+      expect((late as InferenceQueueFullError).estimatedWaitMs).toBeGreaterThanOrEqual(300);
+      expect(refusedAfterMs).toBeLessThan(50);
+      await expect(Promise.all([long, waiting])).resolves.toHaveLength(2);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
   it('over HTTP, a request beyond the bound reads 503 ServiceUnavailable with Retry-After at once, while the queued ones are answered', async () => {
     // Prepare: the endpoint route over a pool with one worker and one place in the queue
     const pool = new InferencePool({ size: 1, maxQueued: 1 });
