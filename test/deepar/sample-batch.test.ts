@@ -55,11 +55,13 @@ describe('DeepARPredictor.sampleBatch', () => {
       });
     });
 
-    it('answers a series the same whatever it is batched with, in any order', () => {
+    it('answers a series the same whatever it is batched with, in any order, in batches larger than a block of paths', () => {
+      // Prepare: 150 paths a series, so that series straddle the engine's blocks of 128 paths differently
+      const many = 150;
       // Act
-      const reversed = run(() => predictor.sampleBatch([...series].reverse(), S, series.map((_, i) => new Rng(100 + series.length - 1 - i))));
-      const withOthers = run(() => predictor.sampleBatch([series[1], series[1], series[0]], S, [new Rng(9), new Rng(101), new Rng(8)]));
-      const alone = run(() => predictor.sample(series[1], S, new Rng(101)));
+      const reversed = run(() => predictor.sampleBatch([...series].reverse(), many, series.map((_, i) => new Rng(100 + series.length - 1 - i))));
+      const withOthers = run(() => predictor.sampleBatch([series[1], series[1], series[0]], many, [new Rng(9), new Rng(101), new Rng(8)]));
+      const alone = run(() => predictor.sample(series[1], many, new Rng(101)));
       // Assess
       expect(Array.from(reversed[1])).toEqual(Array.from(alone));
       expect(Array.from(withOthers[1])).toEqual(Array.from(alone));

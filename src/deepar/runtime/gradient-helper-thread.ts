@@ -19,21 +19,6 @@ import type { NetworkSpec } from '../network';
  */
 export const CTRL = { batch: 0, next: 1, ready: 2, error: 3, done: 4 } as const;
 export const CHUNK_BITS = 8;
-/**
- * How long a waiting thread spins before it sleeps: a futex wake-up costs ~0.1 ms on an idle core, so a
- * short spin saves that per batch; a long one would take the core from the other thread, which needs it
- * to finish its chunk (on a loaded machine with autogroup scheduling both threads share one group's share).
- */
-export const SPIN_MS = 0.5;
-
-/** Spins up to `ms` for ctrl[at] to differ from `value`; true if it did. */
-export function spinWhileEqual(ctrl: Int32Array, at: number, value: number, ms: number): boolean {
-  const until = performance.now() + ms;
-  for (;;) {
-    for (let i = 0; i < 256; i++) if (Atomics.load(ctrl, at) !== value) return true;
-    if (performance.now() > until) return false;
-  }
-}
 
 export class GradientHelperThread implements GradientHelper {
   readonly chunks: BatchBuffers[];
@@ -87,8 +72,6 @@ export class GradientHelperThread implements GradientHelper {
     const deadline = Date.now() + 600000;
     for (let c = 0; c < this.chunkRows.length; c++) {
       const at = CTRL.done + c;
-      const seen = Atomics.load(this.ctrl, at);
-      if (seen !== this.batch) spinWhileEqual(this.ctrl, at, seen, SPIN_MS);
       while (Atomics.load(this.ctrl, at) !== this.batch) {
         if (Atomics.load(this.ctrl, CTRL.error)) throw new Error('the gradient helper thread failed');
         if (Date.now() > deadline) throw new Error('the gradient helper thread did not answer within 10 minutes');

@@ -10,7 +10,7 @@ import type { LikelihoodName } from '../hyperparameters';
 import { type KernelBackend, setKernelBackend } from '../kernels';
 import { LIKELIHOOD_BY_NAME } from '../likelihoods';
 import { DeepARNetwork, type NetworkSpec } from '../network';
-import { CHUNK_BITS, CTRL, SPIN_MS, spinWhileEqual } from './gradient-helper-thread';
+import { CHUNK_BITS, CTRL } from './gradient-helper-thread';
 import { installWasmKernels } from './kernels-wasm';
 
 export interface GradientWorkerData {
@@ -39,7 +39,7 @@ if (parentPort) {
   Atomics.notify(ctrl, CTRL.ready);
   let seen = 0;
   for (;;) {
-    if (!spinWhileEqual(ctrl, CTRL.batch, seen, SPIN_MS)) Atomics.wait(ctrl, CTRL.batch, seen);
+    Atomics.wait(ctrl, CTRL.batch, seen);
     const batch = Atomics.load(ctrl, CTRL.batch);
     if (batch < 0) break;
     seen = batch;

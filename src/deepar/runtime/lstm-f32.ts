@@ -52,6 +52,14 @@ export function fusedLstmF32(net: FusedNetworkHost): FusedNetwork | null {
 
 const pad8 = (n: number): number => (n + 7) & ~7;
 
+/**
+ * Sampling steps run over blocks of at most this many paths, every layer for one block before the next,
+ * so the gates buffer stays 128 × 4·H floats (80 kB at H = 40) however many paths a batch of series has
+ * (rows are independent, so the results are those of one pass; no speed change measured at 8–32 series
+ * of 100 paths on this machine).
+ */
+const BLOCK_ROWS = 128;
+
 interface LayerBuffers {
   X: number; mask: number; A: number; C: number; TC: number; H: number;
 }
@@ -202,7 +210,7 @@ class LstmF32 implements FusedNetwork {
     const z = width.map((w) => this.alloc(R * w));
     const cat = width.map((w) => this.alloc(pad8(4 * H) * w));
     const c = net.layers.map(() => this.alloc(R * H));
-    const g = this.alloc(R * 4 * H), g0 = this.alloc(B * 4 * H), out = this.alloc(R * K);
+    const g = this.alloc(Math.min(R, BLOCK_ROWS) * 4 * H), g0 = this.alloc(B * 4 * H), out = this.alloc(R * K);
     const scratch = this.alloc(4 * H * Math.max(...width));
     this.commit();
     this.S = S;
@@ -262,25 +270,35 @@ class LstmF32 implements FusedNetwork {
       }
     }
     const next = (l: number): [number, number] => (l + 1 < L ? [z[l + 1] + 4 * H, width[l + 1]] : [0, 0]);
-    // layer 0: state and varying columns in one product; the shared columns once per sequence, folded with the bias
-    ex.gemm(S, 4 * H, H + varying, z[0], W0, cat[0], W0, g, 4 * H, 0);
-    const [h2, ld2] = next(0);
-    if (varying < I0) {
+    const shared = varying < I0;
+    if (shared) {
+      // the columns shared by a sequence's paths: projected once per sequence, folded into the bias
       ex.gemm(sequences, 4 * H, I0 - varying, z[0] + 4 * (H + varying), perSequence * W0, cat[0] + 32 * (H + varying), W0, g0, 4 * H, 0);
       ex.addRows(sequences, 4 * H, g0, this.P + 4 * net.layers[0].b);
-      for (let b = 0; b < sequences; b++) {
-        const r = b * perSequence;
-        ex.cellStep(perSequence, H, g + 16 * H * r, g0 + 16 * H * b, c[0] + 4 * H * r, z[0] + 4 * W0 * r, W0, h2 && h2 + 4 * ld2 * r, ld2);
+    }
+    for (let r0 = 0; r0 < S; r0 += BLOCK_ROWS) {
+      const n = Math.min(BLOCK_ROWS, S - r0);
+      // layer 0: state and varying columns in one product
+      ex.gemm(n, 4 * H, H + varying, z[0] + 4 * W0 * r0, W0, cat[0], W0, g, 4 * H, 0);
+      const [h2, ld2] = next(0);
+      if (shared) {
+        // the cell per sequence (its own bias row), over the part of the sequence inside this block
+        for (let b = Math.floor(r0 / perSequence); b * perSequence < r0 + n; b++) {
+          const from = Math.max(r0, b * perSequence);
+          const to = Math.min(r0 + n, (b + 1) * perSequence);
+          ex.cellStep(to - from, H, g + 16 * H * (from - r0), g0 + 16 * H * b, c[0] + 4 * H * from, z[0] + 4 * W0 * from, W0, h2 && h2 + 4 * ld2 * from, ld2);
+        }
+      } else {
+        ex.cellStep(n, H, g, this.P + 4 * net.layers[0].b, c[0] + 4 * H * r0, z[0] + 4 * W0 * r0, W0, h2 && h2 + 4 * ld2 * r0, ld2);
       }
-    } else {
-      ex.cellStep(S, H, g, this.P + 4 * net.layers[0].b, c[0], z[0], W0, h2, ld2);
+      for (let l = 1; l < L; l++) {
+        const [n2, nld] = next(l);
+        const zl = z[l] + 4 * width[l] * r0;
+        ex.gemm(n, 4 * H, width[l], zl, width[l], cat[l], width[l], g, 4 * H, 0);
+        ex.cellStep(n, H, g, this.P + 4 * net.layers[l].b, c[l] + 4 * H * r0, zl, width[l], n2 && n2 + 4 * nld * r0, nld);
+      }
+      ex.gemm(n, K, H, z[L - 1] + 4 * width[L - 1] * r0, width[L - 1], this.head, H, paths.out + 4 * K * r0, K, 0);
     }
-    for (let l = 1; l < L; l++) {
-      const [n2, nld] = next(l);
-      ex.gemm(S, 4 * H, width[l], z[l], width[l], cat[l], width[l], g, 4 * H, 0);
-      ex.cellStep(S, H, g, this.P + 4 * net.layers[l].b, c[l], z[l], width[l], n2, nld);
-    }
-    ex.gemm(S, K, H, z[L - 1], width[L - 1], this.head, H, paths.out, K, 0);
     ex.addRows(S, K, paths.out, this.P + 4 * net.head.b);
     out.set(f.subarray(paths.out / 4, paths.out / 4 + S * K));
   }
