@@ -48,6 +48,8 @@ interface LoadResult {
   p50: number; p99: number; max: number; rps: number;
   /** Every response, errors and non-2xx included. */
   total: number; errors: number; timeouts: number; non2xx: number; samples: Sample[];
+  /** CPU time (user + system, ms) the load generator's process spent during the run. */
+  cpuMs: number;
   /** Latencies (ms) of the dashboard probe's GETs during the run (NaN: failed), if it ran. */
   probe: number[];
   /** The POST probe's answers: status, Retry-After header. */
@@ -89,6 +91,7 @@ async function probe(url: string, done: () => boolean, body?: string): Promise<{
 
 async function generateLoad(o: LoadOptions): Promise<void> {
   const samples: Sample[] = [];
+  const cpu0 = process.cpuUsage();
   let finished = false;
   const probing = o.probeUrl ? probe(o.probeUrl, () => finished, o.probeBody) : Promise.resolve({ latencies: [], answers: [] });
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -101,9 +104,11 @@ async function generateLoad(o: LoadOptions): Promise<void> {
   });
   finished = true;
   const probed = await probing;
+  const cpu = process.cpuUsage(cpu0);
   // Throughput and latency of the answers (2xx) only: a quick 503 must not count as a request served.
   const answered = samples.filter(([, , status]) => status >= 200 && status < 300).map(([, ms]) => ms);
   const result: LoadResult = {
+    cpuMs: (cpu.user + cpu.system) / 1000,
     p50: percentile(answered, 50), p99: percentile(answered, 99), max: Math.max(...answered), rps: answered.length / o.duration, total: r.requests.total,
     errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, samples, probe: probed.latencies, probeAnswers: probed.answers,
   };
@@ -209,8 +214,16 @@ async function main(): Promise<void> {
 
     out(`\nrun 1: ${connections} connections, ${duration} s ...`);
     const batchesBefore = { ...sm.endpointServingStats()! };
+    const serverCpu0 = process.cpuUsage();
     const steady = await runLoad({ url, body, connections, duration, probeUrl: dashboardUrl });
+    const serverCpu = process.cpuUsage(serverCpu0);
     const batchesAfter = { ...sm.endpointServingStats()! };
+    // CPU per answer (this process: the HTTP thread and the inference workers; the load generator's own): what the
+    // cores must give per answer, which other work on the machine disturbs far less than wall time.
+    const answers = steady.rps * duration;
+    const serverCpuPerAnswer = (serverCpu.user + serverCpu.system) / 1000 / Math.max(1, answers);
+    const loadCpuPerAnswer = steady.cpuMs / Math.max(1, answers);
+    const cpuBoundRps = (cpus().length * 1000) / (serverCpuPerAnswer + loadCpuPerAnswer);
     const meanBatch = (batchesAfter.batchedRequests - batchesBefore.batchedRequests) / Math.max(1, batchesAfter.batches - batchesBefore.batches);
     // Share of the run the workers spent in inference: near 1, only faster inference raises the throughput.
     const workerBusy = (batchesAfter.inferenceMs - batchesBefore.inferenceMs) / (duration * 1000 * batchesAfter.workers);
@@ -262,6 +275,7 @@ async function main(): Promise<void> {
     row(['requests per batch, mean (run 1)', f(meanBatch, 1), '-', '-', '-', '-']);
     row(['workers busy in inference (run 1)', `${f(100 * workerBusy)}%`, '-', '-', '-', '-']);
     row(['inference per request, ms (run 1)', f(inferenceMsPerRequest, 2), '-', '-', '-', '-']);
+    row(['CPU per answer: server / load gen., ms', `${f(serverCpuPerAnswer, 2)} / ${f(loadCpuPerAnswer, 2)}`, '-', '-', '-', '-']);
     const dash = steady.probe.filter(Number.isFinite);
     row(['dashboard GET / p50, ms (under load)', f(percentile(dash, 50)), '-', '-', '-', '-']);
     row(['dashboard GET / p99, ms (under load)', f(percentile(dash, 99)), '-', '-', '< 500', '-']);
@@ -276,6 +290,8 @@ async function main(): Promise<void> {
     out(`targets (>= 200 req/s, p99 <= 250 ms, 0 errors, in both runs (the swap included); one request p50 <= 10 ms): ${met ? 'met' : 'NOT met'} ` +
       `(${f(steady.rps, 1)} / ${f(swap.rps, 1)} req/s, p99 ${f(steady.p99)} / ${f(swap.p99)} ms, ${steadyErrors} / ${swapErrors} errors; ${f(singleP50, 1)} ms).`);
     out(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (other work on the machine slows every figure).`);
+    out(`CPU per answer in run 1: ${f(serverCpuPerAnswer, 2)} ms in this process (HTTP thread and inference workers), ${f(loadCpuPerAnswer, 2)} ms in the load generator: ` +
+      `${cpus().length} cores given to this benchmark alone would answer at most ~${f(cpuBoundRps)} requests/s (a bound from CPU time, not a measured throughput).`);
     out('SageMaker: AWS publishes no latency figure for DeepAR endpoints (CloudWatch reports ModelLatency and OverheadLatency per endpoint); ' +
       'no observed figure here (no AWS account in this run).');
     out(`dashboard: GET / (the real page, with its queries) every 250 ms from the load generator's process during run 1: ${steady.probe.length} requests.`);
@@ -286,6 +302,7 @@ async function main(): Promise<void> {
       out(JSON.stringify({
         requests_per_s: round(steady.rps, 1), p50_ms: steady.p50, p99_ms: steady.p99, max_ms: steady.max, errors: steadyErrors, single_p50_ms: round(singleP50, 2),
         swap_requests_per_s: round(swap.rps, 1), swap_p99_ms: swap.p99, swap_errors: swapErrors, during_swap_p99_ms: percentile(duringLat, 99), during_swap_errors: duringFailed,
+        server_cpu_ms_per_answer: round(serverCpuPerAnswer, 2), loadgen_cpu_ms_per_answer: round(loadCpuPerAnswer, 2), cpu_bound_requests_per_s: round(cpuBoundRps, 0),
         mean_batch_requests: round(meanBatch, 2), worker_busy: round(workerBusy, 3), inference_ms_per_request: round(inferenceMsPerRequest, 2), overload_connections: overload, overload_offered_per_s: offered, overload_200: ok.length, overload_200_p99_ms: percentile(ok, 99), overload_200_max_ms: Math.max(...ok),
         overload_503: unavailable.length, overload_503_p50_ms: round(percentile(unavailable, 50), 1), overload_503_p99_ms: round(percentile(unavailable, 99), 1), overload_other: otherwise,
         overload_probe_503_with_retry_after: withRetryAfter, overload_probe_503: probed503.length,
