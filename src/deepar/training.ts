@@ -89,13 +89,18 @@ export function trainNetwork(
         let count = 0;
         for (let b = 0; b < B; b++) {
           const { s, j } = sampler(rng);
-          if (mine) count += fillWindow(config, s, j, mine, b, B, T, I);
-          else count += fillWindow(config, s, j, helper!.chunks[Math.floor(b / chunkRows[0])], b % chunkRows[0], chunkRows[Math.floor(b / chunkRows[0])], T, I);
+          if (mine) {
+            count += fillWindow(config, s, j, mine, b, B, T, I);
+          } else {
+            const chunk = Math.floor(b / chunkRows[0]);
+            count += fillWindow(config, s, j, helper!.chunks[chunk], b - chunk * chunkRows[0], chunkRows[chunk], T, I);
+          }
         }
         const weight = 1 / Math.max(1, count);
+        batchNumber = (batchNumber % (1 << 20)) + 1;
         const loss = mine
           ? batchGradient(net, likelihood, T, B, mine, weight, rng)
-          : sharedBatchGradient(helper!, net, likelihood, T, chunkRows, weight, opts.seed + 7919, (batchNumber = (batchNumber % (1 << 20)) + 1));
+          : sharedBatchGradient(helper!, net, likelihood, T, chunkRows, weight, opts.seed + 7919, batchNumber);
         clipByNorm(net.grads, clip);
         adam.step(net.params, net.grads);
         lossSum += loss;
