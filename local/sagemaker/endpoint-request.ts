@@ -54,10 +54,14 @@ export function refusedBody(e: unknown): { message: string; field: string } | un
   return undefined;
 }
 
-/** The endpoint's requests are queued up to a bound: beyond it the client is told to come back. */
-export function overloaded(endpointName: string, queued: number): EndpointInvocationError {
+/**
+ * The endpoint's requests are queued up to a bound: beyond it the client is told to come back, after the time
+ * what is queued now takes (whole seconds, at least 1: Retry-After's unit).
+ */
+export function overloaded(endpointName: string, queued: number, estimatedWaitMs = 0): EndpointInvocationError {
   return new EndpointInvocationError(
-    'ServiceUnavailable', `Endpoint ${endpointName} is overloaded: ${queued} requests are waiting already. Try your call again.`, 503, undefined, { retryAfterSeconds: 1 },
+    'ServiceUnavailable', `Endpoint ${endpointName} is overloaded: ${queued} requests are waiting already. Try your call again.`, 503, undefined,
+    { retryAfterSeconds: Math.max(1, Math.ceil(estimatedWaitMs / 1000)) },
   );
 }
 

@@ -20,6 +20,21 @@ export interface ServedModel {
   predict(body: ValidInvocationBody, seed: number): Promise<{ predictions: unknown[] }>;
 }
 
+/** The inference pool's bounds and counters (read by bench/endpoint-latency.ts). */
+export interface InferenceServingStats {
+  workers: number;
+  maxQueued: number;
+  maxQueueWaitMs: number;
+  maxBatchRequests: number;
+  maxBatchPaths: number;
+  batches: number;
+  batchedRequests: number;
+  largestBatch: number;
+  refused: number;
+  batchesMeasured: number;
+  inferenceMs: number;
+}
+
 /** The model an endpoint answers with in this process, and which deployed model it is. */
 interface Slot {
   modelKey: string;
@@ -81,6 +96,14 @@ export class EndpointRuntime {
     if (slot) this.release(slot.modelKey);
   }
 
+  /** How the inference pool serves (its bounds and what it has done), or undefined for a model run in this thread. */
+  servingStats(): InferenceServingStats | undefined {
+    const pool = this.pool;
+    if (!pool) return undefined;
+    const { size, maxQueued, maxQueueWaitMs, maxBatchRequests, maxBatchPaths, stats } = pool;
+    return { workers: size, maxQueued, maxQueueWaitMs, maxBatchRequests, maxBatchPaths, ...stats };
+  }
+
   /** Ends the inference workers. */
   close(): Promise<void> {
     return this.pool?.close() ?? Promise.resolve();
@@ -105,7 +128,7 @@ export class EndpointRuntime {
     try {
       return await model.predict(valid, this.seed);
     } catch (e) {
-      throw e instanceof InferenceQueueFullError ? overloaded(row.name, e.queued) : e;
+      throw e instanceof InferenceQueueFullError ? overloaded(row.name, e.queued, e.estimatedWaitMs) : e;
     }
   }
 

@@ -21,7 +21,7 @@ import type { FsObjectStore } from '../adapters/fs-object-store';
 import { loadPredictor, runInWorker, type TrainingProgress } from '../../src/deepar/runtime';
 import { createContext, type LocalSageMakerEvent } from './context';
 import { EndpointConfigs } from './endpoint-configs';
-import { EndpointRuntime } from './endpoint-runtime';
+import { EndpointRuntime, type InferenceServingStats } from './endpoint-runtime';
 import { Endpoints } from './endpoints';
 import { invalid } from './errors';
 import { type ApprovalChange, ModelRegistry } from './model-registry';
@@ -209,6 +209,10 @@ export class LocalSageMaker {
    */
   invokeEndpoint(endpointName: string, body: unknown): Promise<{ predictions: unknown[] }> {
     return this.runtime.invoke(endpointName, body);
+  }
+  /** Not a SageMaker action: the endpoints' inference pool, its bounds and batches (docs/serving.md). */
+  endpointServingStats(): InferenceServingStats | undefined {
+    return this.runtime.servingStats();
   }
 
   /** SDK action names in camelCase (`createTrainingJob`, `describeModelPackage`, ...) → the methods above. */

@@ -8,6 +8,7 @@
  */
 import { DataValidationError, InferenceConfigError } from './errors';
 import { parseRecord } from './jsonlines';
+import type { SeriesInput } from './model';
 import type { DeepARPredictor } from './predictor';
 import { Rng } from './rng';
 
@@ -77,8 +78,13 @@ export function parseInferenceConfig(raw: unknown): InferenceConfig {
 export function predictInstance(
   predictor: DeepARPredictor, instance: unknown, config: InferenceConfig, rng: Rng, where: { line?: number; instance?: number } = {},
 ): Prediction {
-  const { line } = where;
-  const r = parseRecord(instance, line, undefined, { instance: where.instance });
+  const series = checkInstance(predictor, instance, where);
+  return toPrediction(predictor, predictor.sample(series, config.numSamples, rng), config);
+}
+
+/** One instance decoded and checked against what the model was trained with; `where` locates it in errors. */
+function checkInstance(predictor: DeepARPredictor, instance: unknown, where: { line?: number; instance?: number }): SeriesInput {
+  const r = parseRecord(instance, where.line, undefined, { instance: where.instance });
   const c = predictor.model.config;
   const P = c.predictionLength;
   if (c.cardinalities.length > 0 && r.cat?.length !== c.cardinalities.length) {
@@ -90,8 +96,13 @@ export function predictInstance(
       throw new DataValidationError(`the model needs ${c.numDynamicFeat} dynamic_feat series of length len(target) + prediction_length = ${r.target.length + P}`, { ...where, field: 'dynamic_feat' });
     }
   }
+  return { startMs: r.startMs, target: r.target, cat: r.cat, dynamicFeat: r.dynamicFeat };
+}
+
+/** Sample paths (shape [numSamples, predictionLength]) summarized as the configuration asks. */
+function toPrediction(predictor: DeepARPredictor, samples: Float64Array, config: InferenceConfig): Prediction {
   const S = config.numSamples;
-  const samples = predictor.sample({ startMs: r.startMs, target: r.target, cat: r.cat, dynamicFeat: r.dynamicFeat }, S, rng);
+  const P = predictor.model.config.predictionLength;
   const levels = config.quantiles.map(Number);
   const { mean, quantiles } = predictor.summarize(samples, S, levels);
   const out: Prediction = {};
@@ -125,11 +136,91 @@ export function batchTransform(predictor: DeepARPredictor, input: string, infere
 
 /** Endpoint invocation: {"instances": [...], "configuration": {...}} → {"predictions": [...]}. */
 export function endpointPredict(predictor: DeepARPredictor, body: unknown, seed = 0): { predictions: Prediction[] } {
+  const { config, series } = checkRequest(predictor, body);
+  const rng = new Rng(seed);
+  return { predictions: series.map((s) => toPrediction(predictor, predictor.sample(s, config.numSamples, rng), config)) };
+}
+
+/** One invocation of a batch: its body, and the seed of its random draws. */
+export interface EndpointRequest {
+  body: unknown;
+  seed: number;
+}
+
+/** One invocation's own outcome: its predictions, or the error that refused it. */
+export type EndpointAnswer = { predictions: Prediction[] } | { error: unknown };
+
+/**
+ * Several invocations answered together (an endpoint's dynamic batch), one answer per request in order. Each
+ * request is checked on its own, so a bad instance or configuration refuses its own request only.
+ *
+ * A request's answer is exactly the one it gets alone (endpointPredict): it draws from its own Rng(seed), its
+ * instances in order. So the batch is sampled in rounds: round i forecasts the i-th instance of every request
+ * that has one, as one `sampleBatch` per num_samples, each series drawing from its own request's Rng (which
+ * sampleBatch consumes exactly as `sample` alone would). Concurrent single-instance requests, the common case,
+ * are one round: one pass of the network over all of them.
+ */
+export function endpointPredictBatch(predictor: DeepARPredictor, requests: readonly EndpointRequest[]): EndpointAnswer[] {
+  type Pending = { config: InferenceConfig; series: SeriesInput[]; rng: Rng; samples: Float64Array[]; index: number };
+  const answers: EndpointAnswer[] = new Array(requests.length);
+  const pending: Pending[] = [];
+  requests.forEach(({ body, seed }, index) => {
+    try {
+      pending.push({ ...checkRequest(predictor, body), rng: new Rng(seed), samples: [], index });
+    } catch (error) {
+      answers[index] = { error };
+    }
+  });
+  /** A batch that failed (a fault, not a bad body: those were refused above): its requests answered alone, from their first draw. */
+  const alone = (p: Pending): void => {
+    try {
+      answers[p.index] = endpointPredict(predictor, requests[p.index].body, requests[p.index].seed);
+    } catch (error) {
+      answers[p.index] = { error };
+    }
+  };
+  const rounds = Math.max(0, ...pending.map((p) => p.series.length));
+  let live = pending;
+  for (let i = 0; i < rounds; i++) {
+    const failed = new Set<Pending>();
+    for (const group of groupBy(live.filter((p) => i < p.series.length), (p) => p.config.numSamples)) {
+      try {
+        const drawn = sampleSeries(predictor, group.map((p) => p.series[i]), group[0].config.numSamples, group.map((p) => p.rng));
+        group.forEach((p, k) => p.samples.push(drawn[k]));
+      } catch {
+        group.forEach((p) => failed.add(p));
+      }
+    }
+    failed.forEach(alone);
+    live = live.filter((p) => !failed.has(p));
+  }
+  for (const p of live) answers[p.index] = { predictions: p.samples.map((samples) => toPrediction(predictor, samples, p.config)) };
+  return answers;
+}
+
+/** One forecast per series, series i drawing from rngs[i]: in one batch where the predictor has sampleBatch. */
+function sampleSeries(predictor: DeepARPredictor, series: SeriesInput[], numSamples: number, rngs: Rng[]): Float64Array[] {
+  if (typeof predictor.sampleBatch === 'function') return predictor.sampleBatch(series, numSamples, rngs);
+  return series.map((s, i) => predictor.sample(s, numSamples, rngs[i]));
+}
+
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): T[][] {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return [...groups.values()];
+}
+
+/** An invocation body decoded: its configuration and its instances as series (errors name `instances[i]`). */
+function checkRequest(predictor: DeepARPredictor, body: unknown): { config: InferenceConfig; series: SeriesInput[] } {
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { instances?: unknown }).instances)) {
     throw new DataValidationError('the request must be a JSON object with an "instances" list', { field: 'instances' });
   }
   const { instances, configuration } = body as { instances: unknown[]; configuration?: unknown };
   const config = parseInferenceConfig(configuration);
-  const rng = new Rng(seed);
-  return { predictions: instances.map((inst, i) => predictInstance(predictor, inst, config, rng, { instance: i })) };
+  return { config, series: instances.map((inst, i) => checkInstance(predictor, inst, { instance: i })) };
 }
