@@ -204,7 +204,8 @@ describe('Class: InferencePool, the bounded queue', () => {
       const refusedAfterMs = performance.now() - t0;
       // Assess
       expect(late).toBeInstanceOf(InferenceQueueFullError);
-      expect((late as InferenceQueueFullError).estimatedWaitMs).toBeGreaterThanOrEqual(300);
+      // the head has waited ~300 ms (a timer may fire a few µs early): past the 200 ms bound, which is why it refuses
+      expect((late as InferenceQueueFullError).estimatedWaitMs).toBeGreaterThan(250);
       expect(refusedAfterMs).toBeLessThan(50);
       await expect(Promise.all([long, waiting])).resolves.toHaveLength(2);
     } finally {
