@@ -15,41 +15,34 @@ import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
 import { checkMonitoringHistory, checkTrainingHistory, markStaleDataNotified } from '../src/use-cases/check-history';
 import { recordTrainingRetryDecision } from '../src/use-cases/decide-training-retry';
+import { executionTimestamp, isoTime } from './lib/event-schemas';
 import { once, requireEnv, taskHandler } from './lib/middleware';
 import type { DeploymentSettings } from '../src/core/deployment-settings';
 
 /** What it needs of the deployment settings (its environment is the monitoring Lambdas'). */
 type CheckHistorySettings = Pick<DeploymentSettings, 'PARAMETER_PATH' | 'STAGING_ENDPOINT_NAME' | 'PRODUCTION_ENDPOINT_NAME'>;
 
-const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time').transform((s) => new Date(s));
-
-/** ListExecutions' timestamps: an ISO string, or epoch seconds (the API's wire form) or milliseconds. */
-const timestamp = z.union([z.string(), z.number()], { message: 'expected an ISO 8601 time or epoch seconds' }).transform((v, ctx) => {
-  const date = typeof v === 'number' ? new Date(v < 1e11 ? v * 1000 : v) : new Date(v);
-  if (Number.isFinite(date.getTime()) && date.getTime() > 0) return date;
-  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an ISO 8601 time or epoch seconds, got ${JSON.stringify(v)}` });
-  return z.NEVER;
-});
+const isoDate = isoTime.transform((s) => new Date(s));
 
 /** One ExecutionListItem as the aws-sdk:sfn:listExecutions integration returns it (test/fixtures/aws/sfn-list-executions.json). */
 const ListedExecution = z
-  .object({ Name: z.string().optional(), Status: z.string().min(1), StartDate: timestamp, StopDate: timestamp.optional() })
+  .object({ Name: z.string().optional(), Status: z.string().min(1), StartDate: executionTimestamp, StopDate: executionTimestamp.optional() })
   .transform((e) => ({ status: e.Status, startDate: e.StartDate, ...(e.Name ? { name: e.Name } : {}), ...(e.StopDate ? { stopDate: e.StopDate } : {}) }));
 
 const CheckEvent = z.discriminatedUnion('machine', [
   z.object({
     machine: z.literal('training'),
-    asOf: isoTime,
+    asOf: isoDate,
     windowDays: z.number().positive(),
     minHistoryMinutes: z.number().int().positive(),
   }),
-  z.object({ machine: z.literal('monitoring'), asOf: isoTime }),
+  z.object({ machine: z.literal('monitoring'), asOf: isoDate }),
   /** Monitoring sent the stale-data notification: the rest of this outage stays quiet. */
   z.object({ machine: z.literal('stale-data-notified') }),
   /** A stack that trained before has no model deployed: train again? From the machine's ListExecutions results. */
   z.object({
     machine: z.literal('training-retry'),
-    asOf: isoTime,
+    asOf: isoDate,
     runningTrainings: z.array(ListedExecution),
     runningDeployments: z.array(ListedExecution),
     latestTrainings: z.array(ListedExecution),

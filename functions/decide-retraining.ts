@@ -9,18 +9,16 @@ import { SsmParameterStore } from '../src/adapters/aws/ssm-parameter-store';
 import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
 import { decideRetraining } from '../src/use-cases/decide-retraining';
+import { executionTimestamp, isoTime } from './lib/event-schemas';
 import { once, requireEnv, taskHandler } from './lib/middleware';
 
-const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time');
-/** ListExecutions' StartDate: an ISO string, or epoch seconds (the API's wire form) or milliseconds. */
-const startDate = z.union([isoTime, z.number().positive()]).transform((v) => (typeof v === 'number' ? new Date(v < 1e11 ? v * 1000 : v) : new Date(v)));
 
 const DecideEvent = z.object({
   /** The time of the decision (the execution's start); the clock's now when absent. */
   asOf: isoTime.optional(),
   trainingRunning: z.boolean(),
   /** When the latest training execution started, null if never. */
-  lastTrainingStart: startDate.nullable(),
+  lastTrainingStart: executionTimestamp.nullable(),
 });
 
 export interface DecideRetrainingDeps {

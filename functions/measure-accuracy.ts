@@ -16,13 +16,13 @@ import type { MonitoringStore } from '../src/ports/monitoring-store';
 import type { ParameterStore } from '../src/ports/parameter-store';
 import type { ServingModels } from '../src/ports/serving-models';
 import { measureAccuracy } from '../src/use-cases/measure-accuracy';
+import { isoTime } from './lib/event-schemas';
 import { once, requireEnv, taskHandler } from './lib/middleware';
 import type { DeploymentSettings } from '../src/core/deployment-settings';
 
 /** What the monitoring Lambdas need of the deployment settings (their environment holds only these). */
 export type MonitoringSettings = Pick<DeploymentSettings, 'PARAMETER_PATH' | 'STAGING_ENDPOINT_NAME' | 'PRODUCTION_ENDPOINT_NAME'>;
 
-const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time');
 
 const MeasureEvent = z.object({
   stage: z.enum(['staging', 'production']),
