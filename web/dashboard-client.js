@@ -174,9 +174,9 @@
     });
   };
 
+  // the check's skill (model loss / seasonal naive's), recorded by checks since issue 14; null before
   function skillOf(check) {
-    for (var k in check) if (/skill/i.test(k) && typeof check[k] === 'number') return check[k];
-    return null;
+    return typeof check.skill === 'number' ? check.skill : null;
   }
 
   views.monitoring = function () {
