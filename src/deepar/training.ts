@@ -80,7 +80,7 @@ export function trainNetwork(
   let best = { loss: Infinity, epoch: 0, params: net.params.slice() };
   let sincePlateauBest = 0;
   let plateauBest = Infinity;
-  let batchNumber = 0; // 1, 2, …, wrapping at 2^20 (it shares a 32-bit counter with the chunk number)
+  let batchNumber = 0; // 1, 2, …, 2^20 − 1, then 1 again (it shares a 32-bit counter with the chunk number)
   try {
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
       const t0 = performance.now();
@@ -97,7 +97,7 @@ export function trainNetwork(
           }
         }
         const weight = 1 / Math.max(1, count);
-        batchNumber = (batchNumber % (1 << 20)) + 1;
+        batchNumber = nextBatchNumber(batchNumber);
         const loss = mine
           ? batchGradient(net, likelihood, T, B, mine, weight, rng)
           : sharedBatchGradient(helper!, net, likelihood, T, chunkRows, weight, opts.seed + 7919, batchNumber);
@@ -194,4 +194,12 @@ function windowSampler(config: ModelConfig, series: readonly PreparedSeries[]): 
     const r = ranges[i];
     return { s: r.s, j: r.hi - (cumulative[i] - 1 - k) };
   };
+}
+
+/** The largest batch number the two-thread helper takes (below 2^20: it shares a 32-bit counter with the chunk). */
+export const MAX_BATCH_NUMBER = (1 << 20) - 1;
+
+/** The batch number after n: 1 … MAX_BATCH_NUMBER, then 1 again, so a long training never hands the helper 2^20. */
+export function nextBatchNumber(n: number): number {
+  return (n % MAX_BATCH_NUMBER) + 1;
 }

@@ -7,6 +7,7 @@ import { allocateBatch } from '../../src/deepar/batch-gradient';
 import { chunkRowsOf, type GradientHelper, installGradientHelper } from '../../src/deepar/gradient-helper';
 import { fitDeepAR, parseHyperparameters } from '../../src/deepar/runtime';
 import { installAccelerators } from '../../src/deepar/runtime/accelerators';
+import { MAX_BATCH_NUMBER, nextBatchNumber } from '../../src/deepar/training';
 import { seasonalSeries, START, START_MS, tinyHyperparameters } from './mothers';
 
 const train = [{ start: START, startMs: START_MS, target: seasonalSeries(24 * 20) }];
@@ -53,4 +54,20 @@ describe('Two-thread training', () => {
     expect(Array.from(alone.model.network.params)).toEqual(Array.from(shared.model.network.params));
     expect(alone.training.finalLoss).toBe(shared.training.finalLoss);
   }, 30000);
+});
+
+describe('Function: nextBatchNumber', () => {
+  it('wraps before the helper thread refuses the number, so a training of a million batches on 2 threads does not fail', () => {
+    // Prepare: the last number the helper takes
+    const last = MAX_BATCH_NUMBER;
+
+    // Act
+    const after = nextBatchNumber(last);
+
+    // Assess: 1 … MAX_BATCH_NUMBER, every one below the helper's 2^20 limit
+    expect(nextBatchNumber(0)).toBe(1);
+    expect(nextBatchNumber(last - 1)).toBe(last);
+    expect(after).toBe(1);
+    expect(last).toBeLessThan(1 << 20);
+  });
 });
