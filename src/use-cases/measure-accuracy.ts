@@ -88,7 +88,7 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
   // Seasonal naive on the very same windows: skill says whether the model still beats it.
   const naiveLoss = poolScores(windows.actuals, windows.naive).loss;
   const skill = skillOf(loss, naiveLoss);
-  const approvedLoss = await approvedLossOf(deps.servingModels, endpoint);
+  const { approvedLoss, unread } = await approvedLossOf(deps.servingModels, endpoint);
   const judged = {
     criterion: config.monitoringCriterion,
     ...(Number.isFinite(naiveLoss) ? { naiveLoss } : {}),
@@ -96,7 +96,9 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
     ...(approvedLoss !== undefined ? { approvedLoss } : {}),
     ...(config.monitoringCriterion === 'skill' ? { maxSkill: config.maxSkill, approvedLossFactor: config.approvedLossFactor } : {}),
   };
-  const check = await record({ ...base, outcome: 'measured', loss, rmse, ...judged });
+  // Why the approved loss is missing, kept on the check: a lasting AccessDenied must not silently turn the rule off.
+  const detail = unread ? `the approved loss could not be read, skill alone judged: ${unread}` : undefined;
+  const check = await record({ ...base, outcome: 'measured', loss, rmse, ...judged, ...(detail ? { detail } : {}) });
   await deps.metrics.publishAccuracy({ at: base.at, stage: input.stage, meanWQuantileLoss: loss, threshold, rmse });
   return check;
 }
@@ -105,11 +107,11 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
  * The loss the endpoint's model was approved at, or undefined when the registry does not say (a model not
  * registered, an old package) or cannot be read now: skill alone judges the check then, never a failed check.
  */
-async function approvedLossOf(servingModels: ServingModels, endpoint: string): Promise<number | undefined> {
+async function approvedLossOf(servingModels: ServingModels, endpoint: string): Promise<{ approvedLoss?: number; unread?: string }> {
   try {
-    return (await servingModels.servingModel(endpoint))?.approvedLoss;
-  } catch {
-    return undefined;
+    return { approvedLoss: (await servingModels.servingModel(endpoint))?.approvedLoss };
+  } catch (error) {
+    return { unread: describeError(error) };
   }
 }
 

@@ -308,6 +308,7 @@ describe('Use case: measureAccuracy', () => {
       // Assess
       expect(check).toMatchObject({ outcome: 'measured', skill: expect.closeTo(0.75, 12) });
       expect(check.approvedLoss).toBeUndefined();
+      expect(check.detail).toBe('the approved loss could not be read, skill alone judged: ThrottlingException: Rate exceeded');
     });
 
     it('records the criterion absolute, with no skill limit, when monitoring/criterion says absolute (the seed rule)', async () => {
