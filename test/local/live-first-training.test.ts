@@ -142,7 +142,8 @@ describe('Twin: a fresh stack with --live trains by itself once the history is t
     const gaps = twin.featureStore.summary().gaps;
     const outageGap = gaps.find((g) => g.from <= failed[0] && failed.at(-1)! < g.to);
     expect(outageGap).toBeDefined();
-    expect(outageGap!.minutes).toBeGreaterThanOrEqual(OUTAGE.length);
+    // every minute a poll failed in is missing (under load two late polls can fall in one minute: count minutes, not polls)
+    expect(outageGap!.minutes).toBeGreaterThanOrEqual(new Set(failed).size);
     const outbox = (await p.mailer.list()).map((m) => m.subject).filter((s) => s.startsWith('Fee source'));
     expect(outbox.sort()).toEqual(['Fee source back: ingestion resumed', 'Fee source outage: no fee data is being ingested']);
 
