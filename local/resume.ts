@@ -22,11 +22,13 @@ import type { Pipeline } from './pipeline';
 
 export async function resumeAbortedDeployments(pipeline: Pipeline, say: (line: string) => void): Promise<string[]> {
   const arn = pipeline.stepFunctions.stateMachineArn('deployment');
-  const all = pipeline.stepFunctions.executionRecords({ stateMachineArn: arn, limit: 1000 });
+  // The package's last deployment is the one created last: a deployment resumed after a restart may carry an
+  // earlier start date than the one it replaced (the restarted twin's clock can start behind the stopped one's).
+  const all = pipeline.stepFunctions.executionRecords({ stateMachineArn: arn, limit: 1000, createdLast: true });
   const latestByPackage = new Map<string, ExecutionRecord>();
   for (const execution of all) {
     const pkg = (execution.input as { modelPackageArn?: string }).modelPackageArn;
-    if (pkg && !latestByPackage.has(pkg)) latestByPackage.set(pkg, execution); // list is newest first
+    if (pkg && !latestByPackage.has(pkg)) latestByPackage.set(pkg, execution);
   }
   const resumed: string[] = [];
   for (const [pkg, execution] of latestByPackage) {

@@ -98,11 +98,16 @@ export class ExecutionStore {
     return row && toRecord(row);
   }
 
-  list(filter: { stateMachineArn?: string; status?: ExecutionStatus; limit?: number } = {}): ExecutionRecord[] {
+  /**
+   * Newest first: by start date (the twin's clock), or with `createdLast` by the order they were created in,
+   * which a restart cannot reorder (a restarted twin's clock may start behind the stopped one's).
+   */
+  list(filter: { stateMachineArn?: string; status?: ExecutionStatus; limit?: number; createdLast?: boolean } = {}): ExecutionRecord[] {
+    const order = filter.createdLast ? 'rowid DESC' : 'start_date DESC, rowid DESC';
     const rows = this.db
       .prepare(
         `SELECT * FROM sfn_executions WHERE (@sm IS NULL OR state_machine_arn = @sm) AND (@status IS NULL OR status = @status)
-         ORDER BY start_date DESC, rowid DESC LIMIT @limit`,
+         ORDER BY ${order} LIMIT @limit`,
       )
       .all({ sm: filter.stateMachineArn ?? null, status: filter.status ?? null, limit: filter.limit ?? 1000 }) as Row[];
     return rows.map(toRecord);

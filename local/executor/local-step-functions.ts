@@ -248,7 +248,7 @@ export class LocalStepFunctions {
   }
 
   /** Not a Step Functions action: executions newest first, with input, output and outcome, for the twin's views. */
-  executionRecords(filter: { stateMachineArn?: string; status?: ExecutionStatus; limit?: number } = {}): ExecutionRecord[] {
+  executionRecords(filter: { stateMachineArn?: string; status?: ExecutionStatus; limit?: number; createdLast?: boolean } = {}): ExecutionRecord[] {
     return this.store.list(filter);
   }
 

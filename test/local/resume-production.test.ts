@@ -6,6 +6,7 @@
  */
 import REDRIVE from '../fixtures/aws/sfn-redrive-execution.json';
 import { decisionEvent, linkIdFrom } from '../../local/auto-approve';
+import { ExecutionStore } from '../../local/executor/execution-store';
 import { createPipeline, type Pipeline } from '../../local/pipeline';
 import { recover } from '../../local/recovery';
 import { openTwin } from '../../local/twin';
@@ -145,5 +146,26 @@ describe('Function: resumeAbortedDeployments (interrupted at the production appr
 
     // Assess
     expect(done.output).toMatchObject({ status: 'deployed', approvals: { production: { decidedBy: 'bob' } } });
+  });
+
+  it('resumes the deployment created last, even when the restarted clock gave it an earlier start than the one it replaced', async () => {
+    // Prepare: an older deployment of the same package, interrupted at its staging wait and replaced by the one
+    // now at production (as a restart does), but started at a later twin time (a restarted clock starts behind).
+    const db = f.twin.home.db;
+    const stateMachineArn = f.pipeline.stepFunctions.stateMachineArn('deployment');
+    const replacedArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:replaced-at-staging`;
+    const store = new ExecutionStore(db);
+    const input = f.pipeline.stepFunctions.describeExecution(left.deploymentArn).input;
+    store.insert({ executionArn: replacedArn, stateMachineArn, name: 'replaced-at-staging', status: 'ABORTED', startDate: '2099-01-01T00:00:00.000Z', input });
+    store.appendEvent(replacedArn, { timestamp: '2099-01-01T00:00:01.000Z', type: 'StateEntered', stateName: 'RequestStagingApproval', details: { state: { input } } });
+    db.prepare(`UPDATE sfn_executions SET rowid = (SELECT MIN(rowid) FROM sfn_executions) - 1 WHERE execution_arn = ?`).run(replacedArn);
+
+    // Act
+    const { said, recovered } = await restart();
+
+    // Assess: the execution at production is the one resumed, with a new link; the replaced one stays as it was
+    expect(recovered.resumedDeployments).toEqual([left.deploymentArn]);
+    expect(said).toEqual([`resumed the production approval of ${left.modelPackageArn} (its deployment was interrupted; staging already serves it): a new link is in the outbox`]);
+    expect(next!.pipeline.stepFunctions.describeExecution(replacedArn).status).toBe('ABORTED');
   });
 });
