@@ -85,10 +85,15 @@ export function hashApprovalId(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex');
 }
 
-/** A link id from random bytes (at least 16, i.e. 128 bits), URL-safe. */
+/**
+ * A link id from random bytes (at least 16, i.e. 128 bits), URL-safe. The first byte's top bit is cleared so
+ * the id starts with a letter (A-Z, a-f), never '-' or '_': `mlops approve -bIQ…` would read it as an option.
+ */
 export function approvalIdFrom(randomBytes: Uint8Array): string {
   if (randomBytes.length < 16) throw new RangeError(`an approval id needs at least 16 random bytes, got ${randomBytes.length}`);
-  return Buffer.from(randomBytes).toString('base64url');
+  const bytes = Buffer.from(randomBytes);
+  bytes[0] &= 0x7f;
+  return bytes.toString('base64url');
 }
 
 /** What a request's state means for someone who opens its link now. */
