@@ -185,7 +185,7 @@ export function endpointPredictBatch(predictor: DeepARPredictor, requests: reado
     const failed = new Set<Pending>();
     for (const group of groupBy(live.filter((p) => i < p.series.length), (p) => p.config.numSamples)) {
       try {
-        const drawn = sampleSeries(predictor, group.map((p) => p.series[i]), group[0].config.numSamples, group.map((p) => p.rng));
+        const drawn = predictor.sampleBatch(group.map((p) => p.series[i]), group[0].config.numSamples, group.map((p) => p.rng));
         group.forEach((p, k) => p.samples.push(drawn[k]));
       } catch {
         group.forEach((p) => failed.add(p));
@@ -196,12 +196,6 @@ export function endpointPredictBatch(predictor: DeepARPredictor, requests: reado
   }
   for (const p of live) answers[p.index] = { predictions: p.samples.map((samples) => toPrediction(predictor, samples, p.config)) };
   return answers;
-}
-
-/** One forecast per series, series i drawing from rngs[i]: in one batch where the predictor has sampleBatch. */
-function sampleSeries(predictor: DeepARPredictor, series: SeriesInput[], numSamples: number, rngs: Rng[]): Float64Array[] {
-  if (typeof predictor.sampleBatch === 'function') return predictor.sampleBatch(series, numSamples, rngs);
-  return series.map((s, i) => predictor.sample(s, numSamples, rngs[i]));
 }
 
 function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): T[][] {
