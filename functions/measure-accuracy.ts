@@ -2,7 +2,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { WINDOW_MINUTES } from '../src/core/accuracy-windows';
-import { MAX_MONITORING_WINDOWS } from '../src/core/run-config';
+import { MAX_MONITORING_WINDOWS, MAX_WINDOW_DAYS } from '../src/core/run-config';
 import { DynamoDbMonitoringStore } from '../src/adapters/aws/dynamodb-monitoring-store';
 import { EmfMetricsPublisher, METRICS_NAMESPACE } from '../src/adapters/aws/emf-metrics-publisher';
 import { SageMakerEndpointForecaster } from '../src/adapters/aws/sagemaker-endpoint-forecaster';
@@ -30,8 +30,8 @@ const MeasureEvent = z.object({
   asOf: isoTime.optional(),
   /** Windows of 30 minutes measured, the latest ending at the last closed minute before asOf; `monitoring/windows` when absent. */
   windows: z.number().int().min(1).max(MAX_MONITORING_WINDOWS).optional(),
-  /** Minutes before each window given to the endpoint as its conditioning range. */
-  historyMinutes: z.number().int().min(WINDOW_MINUTES).max(7 * 24 * 60).default(360),
+  /** Minutes of the series read up to asOf, every window forecast from all of it before the window; the training window (`training/window-days`) when absent. */
+  seriesMinutes: z.number().int().min(WINDOW_MINUTES + 1).max(MAX_WINDOW_DAYS * 24 * 60).optional(),
 });
 
 export interface MeasureAccuracyDeps {

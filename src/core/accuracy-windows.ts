@@ -1,8 +1,12 @@
 /**
  * What a monitoring check scores: the last `windows × 30` known minutes before its time, each window
- * forecast from the `historyMinutes` before it, the windows' losses pooled; and seasonal naive (one-day
- * season) on the very same windows, which is why a check reads one more day before them. And why a check cannot
- * score (stale data): ingestion stalled, a window with too few actuals, a window with nothing before it.
+ * forecast from the series a training at that hour would read (the `training/window-days` before the
+ * check, from its first observed minute) up to the window's start, as the gate forecasts its held-out
+ * windows: so "loss now" and "loss the model was approved at" are the same figure of the same model
+ * (DeepAR reads lags from far back and, in the twin, an age feature; test/fixtures/aws/deepar-inference-history.json).
+ * The windows' losses pooled; seasonal naive (one-day season) on the very same windows, fitted like the
+ * gate's. And why a check cannot score (stale data): ingestion stalled, a window with too few actuals, a
+ * window with nothing before it.
  */
 import { PREDICTION_LENGTH, toDeepArLine, type DeepArLine } from './deepar-channels';
 import { ValidationError } from './errors';
@@ -21,19 +25,27 @@ export const WINDOW_MINUTES = PREDICTION_LENGTH;
 export interface WindowSpec {
   /** Windows of 30 minutes, the latest ending at the last closed minute before the check's time. */
   windows: number;
-  /** Minutes before each window given to the forecaster as its conditioning range. */
-  historyMinutes: number;
+  /** Minutes of the series read up to the check's time (the training window); every window's forecast conditions on all of it before the window. */
+  seriesMinutes: number;
 }
 
-/** Minutes read before the first window: a season, so naive has the day before, and the history (naive's fit range too). */
-export function leadMinutes(spec: WindowSpec): number {
-  return SEASON_MINUTES + spec.historyMinutes;
-}
-
-/** The minutes a check reads (epoch ms, half-open): the lead before the first window to the last closed minute. */
+/** The minutes a check reads (epoch ms, half-open): the series' minutes up to the last closed minute. */
 export function measuredRange(asOf: Date, spec: WindowSpec): { from: number; to: number } {
   const to = Math.floor(asOf.getTime() / MINUTE_MS) * MINUTE_MS;
-  return { from: to - (spec.windows * WINDOW_MINUTES + leadMinutes(spec)) * MINUTE_MS, to };
+  return { from: to - spec.seriesMinutes * MINUTE_MS, to };
+}
+
+/**
+ * Refuses windows the series cannot hold: at least one minute must precede the first window. `names` says
+ * which settings set the two figures (parameters, or the event's fields), so the error names them.
+ */
+export function checkWindowsFitSeries(spec: WindowSpec, names: { windows: string; seriesMinutes: string }): void {
+  if (spec.seriesMinutes > spec.windows * WINDOW_MINUTES) return;
+  throw new ValidationError(
+    `${names.windows} asks for ${spec.windows} windows of ${WINDOW_MINUTES} minutes (${spec.windows * WINDOW_MINUTES}), but ${names.seriesMinutes} ` +
+      `holds ${spec.seriesMinutes} minutes: no minute would precede the first window to forecast it from; lower the windows or lengthen the series`,
+    { field: 'windows' },
+  );
 }
 
 /** Why the data is stale because ingestion stalled (the latest stored minute is too old), or undefined. */
@@ -46,32 +58,37 @@ export function stalledIngestion(latest: Date | undefined, asOf: Date, range: { 
 
 export type Windows = { instances: DeepArLine[]; actuals: number[][]; naive: DeepArForecast[] } | { stale: string };
 
-/** Cuts the per-minute values read from `from` into the forecaster's instances and the actuals they are scored against. */
+/**
+ * Cuts the per-minute values read from `from` (`spec.seriesMinutes` of them) into the forecaster's
+ * instances and the actuals they are scored against. The series starts at its first observed minute, as a
+ * training's window starts at its first stored record: a young feature group is not padded with missing days.
+ */
 export function cutWindows(values: readonly number[], from: number, spec: WindowSpec): Windows {
   const instances: DeepArLine[] = [];
   const actuals: number[][] = [];
   const naive: DeepArForecast[] = [];
-  const lead = leadMinutes(spec);
+  const firstWindow = spec.seriesMinutes - spec.windows * WINDOW_MINUTES;
+  const observedFrom = values.findIndex(Number.isFinite);
+  const seriesStart = observedFrom < 0 ? values.length : observedFrom;
   for (let w = 0; w < spec.windows; w++) {
-    const offset = lead + w * WINDOW_MINUTES;
+    const offset = firstWindow + w * WINDOW_MINUTES;
     const windowStart = from + offset * MINUTE_MS;
     const actual = values.slice(offset, offset + WINDOW_MINUTES);
-    const context = values.slice(offset - spec.historyMinutes, offset);
     const observed = actual.filter(Number.isFinite).length;
     if (observed < Math.ceil(WINDOW_MINUTES / 2)) {
       return { stale: `only ${observed} of the ${WINDOW_MINUTES} minutes from ${formatMinute(windowStart)} were observed: too few to score a forecast against` };
     }
-    if (!context.some(Number.isFinite)) {
-      return { stale: `none of the ${spec.historyMinutes} minutes before ${formatMinute(windowStart)} was observed: nothing to forecast from` };
+    if (seriesStart >= offset) {
+      return { stale: `none of the ${offset} minutes before ${formatMinute(windowStart)} was observed: nothing to forecast from` };
     }
-    instances.push(toDeepArLine(windowStart - spec.historyMinutes * MINUTE_MS, context));
+    instances.push(toDeepArLine(from + seriesStart * MINUTE_MS, values.slice(seriesStart, offset)));
     actuals.push(actual);
-    naive.push(seasonalNaive(values, offset, offset - lead));
+    naive.push(seasonalNaive(values, offset, seriesStart));
   }
   return { instances, actuals, naive };
 }
 
-/** Seasonal naive's forecast of the window at `offset`, its spread fitted on the minutes from `fitFrom`. */
+/** Seasonal naive's forecast of the window at `offset`, its spread fitted on the series before it (as the gate fits it). */
 function seasonalNaive(values: readonly number[], offset: number, fitFrom: number): DeepArForecast {
   const forecast = seasonalNaiveForecast(values, offset, WINDOW_MINUTES, SEASON_MINUTES, DEFAULT_QUANTILES, fitFrom);
   return { mean: forecast.point, quantiles: Object.fromEntries([...forecast.quantiles].map(([tau, q]) => [String(tau), q])) };

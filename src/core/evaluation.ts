@@ -155,6 +155,9 @@ export function buildReport(input: {
   };
 }
 
+/** Endpoint requests: the twin's 100 instances, and a body under SageMaker's 6 MB payload limit. */
+export const ENDPOINT_BATCH = { maxInstances: 100, maxBytes: 5_000_000 } as const;
+
 /**
  * Splits endpoint instances into requests the endpoint takes: at most `maxInstances` per request (the
  * twin's cap, 100) and at most `maxBytes` of JSON body (SageMaker's real-time payload limit is 6 MB;

@@ -167,7 +167,7 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
   checkTimeFreqMatchesSeries((hyperparameters as Record<string, string>).time_freq, parameterName(path, 'hyperparameters'));
   return {
     hyperparameters: hyperparameters as Record<string, string>,
-    windowDays: number('windowDays', (n) => n > 0 && n <= 60, 'a number of days in (0, 60]'),
+    windowDays: number('windowDays', (n) => n > 0 && n <= MAX_WINDOW_DAYS, `a number of days in (0, ${MAX_WINDOW_DAYS}]`),
     minHistoryMinutes: number('minHistoryMinutes', (n) => Number.isInteger(n) && n >= 1, 'a whole number of minutes, 1 or more'),
     threshold: number('threshold', (n) => n > 0, 'a positive loss'),
     updateRate: number('updateRate', (n) => n >= 0 && n <= 1, 'a rate in [0, 1]'),
@@ -186,6 +186,9 @@ export function parseRunConfig(values: Readonly<Record<ParameterKey, string>>, p
     minImprovement: number('minImprovement', (n) => n >= 0 && n < 1, 'a relative improvement in [0, 1)'),
   };
 }
+
+/** The longest training window: two months of minutes (86,400 records a training, and a monitoring check, reads). */
+export const MAX_WINDOW_DAYS = 60;
 
 /** A day of 30-minute windows: more would forecast a whole day at each hourly check. */
 export const MAX_MONITORING_WINDOWS = 48;

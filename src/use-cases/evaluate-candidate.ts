@@ -6,7 +6,7 @@
  */
 import { seriesPrefixes, type DeepArLine, type EvaluationWindow } from '../core/deepar-channels';
 import { ValidationError } from '../core/errors';
-import { batchInstances, buildReport, type DeepArForecast } from '../core/evaluation';
+import { ENDPOINT_BATCH, batchInstances, buildReport, type DeepArForecast } from '../core/evaluation';
 import { DEFAULT_QUANTILES } from '../core/metrics';
 import { seasonalNaiveForecast } from '../deepar/baselines';
 import type { EndpointForecaster } from '../ports/endpoint-forecaster';
@@ -14,8 +14,7 @@ import type { ObjectStore } from '../ports/object-store';
 
 const ONE_DAY_OF_MINUTES = 1440;
 
-/** Endpoint requests: the twin's 100 instances, and a body under SageMaker's 6 MB payload limit. */
-export const ENDPOINT_BATCH = { maxInstances: 100, maxBytes: 5_000_000 } as const;
+export { ENDPOINT_BATCH };
 
 export interface EvaluateCandidateDeps {
   objectStore: ObjectStore;

@@ -3,12 +3,14 @@
  * always recorded and returned; one that could not measure says why (`stale-data`, `no-endpoint`,
  * `endpoint-error`) and is not a failure: an unanswered endpoint must not become a retraining storm.
  */
-import { checkForecasts, cutWindows, measuredRange, poolScores, stalledIngestion, type WindowSpec } from '../core/accuracy-windows';
+import { checkForecasts, checkWindowsFitSeries, cutWindows, measuredRange, poolScores, stalledIngestion, type WindowSpec } from '../core/accuracy-windows';
+import { ENDPOINT_BATCH, batchInstances, type DeepArForecast } from '../core/evaluation';
 import { parseMinute } from '../core/feature-record';
 import { DEFAULT_QUANTILES } from '../core/metrics';
 import { skillOf, type Stage } from '../core/monitoring-policy';
-import { readRunConfig } from '../core/run-config';
+import { parameterName, readRunConfig } from '../core/run-config';
 import { buildSeries } from '../core/series';
+import type { DeepArLine } from '../core/deepar-channels';
 import type { EndpointForecaster, InferenceConfiguration } from '../ports/endpoint-forecaster';
 import type { FeatureStore } from '../ports/feature-store';
 import type { MetricsPublisher } from '../ports/metrics-publisher';
@@ -35,18 +37,27 @@ export interface MeasureAccuracyDeps {
   endpoints: Record<Stage, string>;
 }
 
-export interface MeasureAccuracyInput extends Omit<WindowSpec, 'windows'> {
+export interface MeasureAccuracyInput extends Partial<WindowSpec> {
   stage: Stage;
   asOf: Date;
   /** Windows scored; `monitoring/windows` when absent. */
   windows?: number;
+  /** Minutes of the series read up to `asOf`; the training window (`training/window-days`) when absent, as the gate reads it. */
+  seriesMinutes?: number;
 }
 
 export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureAccuracyInput): Promise<MonitoringCheck> {
   const endpoint = deps.endpoints[input.stage];
   const config = await readRunConfig(deps.parameterStore, deps.parameterPath);
   const { threshold } = config;
-  const spec: WindowSpec = { windows: input.windows ?? config.monitoringWindows, historyMinutes: input.historyMinutes };
+  const spec: WindowSpec = {
+    windows: input.windows ?? config.monitoringWindows,
+    seriesMinutes: input.seriesMinutes ?? Math.round(config.windowDays * 24 * 60),
+  };
+  checkWindowsFitSeries(spec, {
+    windows: input.windows === undefined ? `parameter ${parameterName(deps.parameterPath, 'monitoringWindows')}` : "the event's windows",
+    seriesMinutes: input.seriesMinutes === undefined ? `parameter ${parameterName(deps.parameterPath, 'windowDays')}` : "the event's seriesMinutes",
+  });
   const base = { at: input.asOf.toISOString(), stage: input.stage, threshold, endpoint, windows: spec.windows };
   const record = async (check: MonitoringCheck): Promise<MonitoringCheck> => {
     await deps.monitoringStore.appendCheck(check);
@@ -71,7 +82,7 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
 
   let forecasts: unknown;
   try {
-    forecasts = await deps.forecaster.forecast(endpoint, windows.instances, INFERENCE_CONFIGURATION);
+    forecasts = await forecastInBatches(deps.forecaster, endpoint, windows.instances);
   } catch (error) {
     return record({ ...base, outcome: 'endpoint-error', detail: describeError(error) });
   }
@@ -101,6 +112,21 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
   const check = await record({ ...base, outcome: 'measured', loss, rmse, ...judged, ...(detail ? { detail } : {}) });
   await deps.metrics.publishAccuracy({ at: base.at, stage: input.stage, meanWQuantileLoss: loss, threshold, rmse });
   return check;
+}
+
+/**
+ * The windows' forecasts, in requests under SageMaker's payload limit: each instance carries the whole
+ * training window (a week is ~0.1 MB of JSON), so a long window with many windows takes several requests.
+ * Undefined when no endpoint is in service; an answer that is not a list is returned as it came, to be refused.
+ */
+async function forecastInBatches(forecaster: EndpointForecaster, endpoint: string, instances: DeepArLine[]): Promise<unknown> {
+  const forecasts: DeepArForecast[] = [];
+  for (const batch of batchInstances(instances, ENDPOINT_BATCH)) {
+    const answer: unknown = await forecaster.forecast(endpoint, batch, INFERENCE_CONFIGURATION);
+    if (!Array.isArray(answer)) return answer;
+    forecasts.push(...(answer as DeepArForecast[]));
+  }
+  return forecasts;
 }
 
 /**

@@ -21,7 +21,7 @@ const SETTINGS: MonitoringSettings = {
   STAGING_ENDPOINT_NAME: 'btc-fee-deepar-test-staging',
   PRODUCTION_ENDPOINT_NAME: 'btc-fee-deepar-test-production',
 };
-/** 6 h of conditioning history + 2 windows of 30 minutes: minutes 0..419 of the builders' T0. */
+/** 6 h of history + 2 windows of 30 minutes: minutes 0..419 of the builders' T0. */
 const MINUTES = 420;
 const AS_OF = new Date(T0 + MINUTES * 60_000).toISOString();
 
@@ -79,28 +79,28 @@ describe('Function: measure-accuracy handler', () => {
     expect(forecaster.calls.map((c) => c.endpointName)).toEqual(['btc-fee-deepar-test-staging', 'btc-fee-deepar-test-production']);
   });
 
-  it('measures the windows monitoring/windows says (2 here) of 30 minutes after 6 h of history by default', async () => {
+  it('measures the windows monitoring/windows says (2 here), each from the training window before it, by default', async () => {
     // Act
     await measure({ stage: 'production', asOf: AS_OF });
 
-    // Assess
+    // Assess: the week's window holds the data from its first minute, T0.
     expect(forecaster.calls[0].instances.map((i) => [i.start, i.target.length])).toEqual([
       ['2025-03-05 00:00:00', 360],
-      ['2025-03-05 00:30:00', 360],
+      ['2025-03-05 00:00:00', 390],
     ]);
   });
 
-  it('measures more windows and a shorter history when the event asks', async () => {
+  it('measures more windows over a shorter series when the event asks', async () => {
     // Act
-    const check = await measure({ stage: 'production', asOf: AS_OF, windows: 4, historyMinutes: 60 });
+    const check = await measure({ stage: 'production', asOf: AS_OF, windows: 4, seriesMinutes: 180 });
 
     // Assess
     expect(check).toMatchObject({ outcome: 'measured', windows: 4, loss: 0 });
     expect(forecaster.calls[0].instances.map((i) => [i.start, i.target.length])).toEqual([
       ['2025-03-05 04:00:00', 60],
-      ['2025-03-05 04:30:00', 60],
-      ['2025-03-05 05:00:00', 60],
-      ['2025-03-05 05:30:00', 60],
+      ['2025-03-05 04:00:00', 90],
+      ['2025-03-05 04:00:00', 120],
+      ['2025-03-05 04:00:00', 150],
     ]);
   });
 
@@ -114,7 +114,7 @@ describe('Function: measure-accuracy handler', () => {
 
   it.each([
     ['an unknown stage', { stage: 'dev', asOf: AS_OF }, 'stage'],
-    ['a history shorter than a window', { stage: 'staging', historyMinutes: 10 }, 'historyMinutes'],
+    ['a series no longer than a window', { stage: 'staging', seriesMinutes: 30 }, 'seriesMinutes'],
     ['more than 48 windows', { stage: 'staging', windows: 49 }, 'windows'],
   ])('rejects %s with a ValidationError naming the field', async (_, event, field) => {
     await expect(measure(event)).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringContaining(`invalid event: ${field}:`) });

@@ -1,14 +1,18 @@
 import { range } from '../builders/feature-records';
+import { ENDPOINT_BATCH } from '../../src/core/evaluation';
+import { extractSeries } from '../../src/use-cases/extract-series';
 import { measureAccuracy, type MeasureAccuracyInput } from '../../src/use-cases/measure-accuracy';
-import { FakeForecaster, FakeServingModels, InMemoryMonitoringStore, RecordingMetrics, type Answer } from './fakes';
+import { FakeForecaster, FakeServingModels, InMemoryMonitoringStore, InMemoryObjectStore, RecordingMetrics, type Answer } from './fakes';
 import { MINUTE, PARAMETER_PATH, aFeatureStoreWith, aParameterStore, constant, flatForecast, minutesAfterT0 } from './mothers';
 import { T0 } from '../builders/feature-records';
 import type { ParameterKey } from '../../src/core/run-config';
 
-/** 6 h of conditioning history + 2 windows of 30 minutes: minutes 0..419 of the builders' T0. */
+/** 6 h of history + 2 windows of 30 minutes: minutes 0..419 of the builders' T0. */
 const HISTORY = 360;
 const MINUTES = HISTORY + 60;
 const AS_OF = minutesAfterT0(MINUTES);
+/** The series a check reads: from a day before the data (so a missing minute is missing, not out of range). */
+const SERIES = MINUTES + 1440;
 const ENDPOINTS = { staging: 'endpoint-staging', production: 'endpoint-production' };
 
 /** Minute index of a DeepAR `start` ("YYYY-MM-DD HH:MM:SS", UTC) relative to T0. */
@@ -32,12 +36,12 @@ async function aMeasurement(options: { minutes?: number[]; level?: (minute: numb
     endpoints: ENDPOINTS,
   };
   const measure = (input: Partial<MeasureAccuracyInput> = {}) =>
-    measureAccuracy(deps, { stage: 'production', asOf: AS_OF, windows: 2, historyMinutes: HISTORY, ...input });
+    measureAccuracy(deps, { stage: 'production', asOf: AS_OF, windows: 2, seriesMinutes: SERIES, ...input });
   return { ...deps, measure };
 }
 
 describe('Use case: measureAccuracy', () => {
-  it('measures a loss of 0 for a forecast whose quantiles are what happened, from the minutes before each window', async () => {
+  it('measures a loss of 0 for a forecast whose quantiles are what happened, each window from the whole series before it', async () => {
     // Prepare
     const level = (i: number) => 1000 + 10 * i;
     const m = await aMeasurement({ level, answer: perfect(level) });
@@ -55,7 +59,7 @@ describe('Use case: measureAccuracy', () => {
     expect(m.forecaster.calls.map((c) => c.instances)).toEqual([
       [
         { start: '2025-03-05 00:00:00', target: range(HISTORY, 0).map(level) },
-        { start: '2025-03-05 00:30:00', target: range(HISTORY, 30).map(level) },
+        { start: '2025-03-05 00:00:00', target: range(HISTORY + 30, 0).map(level) },
       ],
     ]);
     expect(m.metrics.published).toEqual([{ at: AS_OF.toISOString(), stage: 'production', meanWQuantileLoss: 0, threshold: 0.5, rmse: 0 }]);
@@ -91,21 +95,21 @@ describe('Use case: measureAccuracy', () => {
     expect(check.rmse).toBeCloseTo(50, 12);
   });
 
-  it('asks each stage its own endpoint once, for every window, conditioned on the minutes before it', async () => {
+  it('asks each stage its own endpoint once, for every window, conditioned on the series from its first observed minute', async () => {
     // Prepare
     const m = await aMeasurement();
 
     // Act
-    await m.measure({ stage: 'staging', windows: 4, historyMinutes: 60 });
+    await m.measure({ stage: 'staging', windows: 4 });
     await m.measure({ stage: 'production' });
 
-    // Assess
+    // Assess: the range starts a day before the data; the series starts at its first stored minute, T0.
     expect(m.forecaster.calls.map((c) => c.endpointName)).toEqual(['endpoint-staging', 'endpoint-production']);
     expect(m.forecaster.calls[0].instances.map((i) => [i.start, i.target.length])).toEqual([
-      ['2025-03-05 04:00:00', 60],
-      ['2025-03-05 04:30:00', 60],
-      ['2025-03-05 05:00:00', 60],
-      ['2025-03-05 05:30:00', 60],
+      ['2025-03-05 00:00:00', 300],
+      ['2025-03-05 00:00:00', 330],
+      ['2025-03-05 00:00:00', 360],
+      ['2025-03-05 00:00:00', 390],
     ]);
     expect(m.forecaster.calls[0].configuration).toEqual({ num_samples: 100, output_types: ['mean', 'quantiles'], quantiles: ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9'] });
   });
@@ -201,14 +205,14 @@ describe('Use case: measureAccuracy', () => {
   });
 
   it('records stale-data when none of the minutes before a window was observed', async () => {
-    // Prepare: a history of 30 minutes before the first window (minutes 360..389), all missing.
-    const m = await aMeasurement({ minutes: range(MINUTES).filter((i) => i < 360 || i >= 390) });
+    // Prepare: the series' only minutes are the window's (390..419).
+    const m = await aMeasurement({ minutes: range(30, 390) });
 
     // Act
-    const check = await m.measure({ windows: 1, historyMinutes: 30 });
+    const check = await m.measure({ windows: 1 });
 
     // Assess
-    expect(check).toMatchObject({ outcome: 'stale-data', detail: 'none of the 30 minutes before 2025-03-05T06:30:00Z was observed: nothing to forecast from' });
+    expect(check).toMatchObject({ outcome: 'stale-data', detail: `none of the ${SERIES - 30} minutes before 2025-03-05T06:30:00Z was observed: nothing to forecast from` });
     expect(m.forecaster.calls).toEqual([]);
   });
 
@@ -353,11 +357,11 @@ describe('Use case: measureAccuracy', () => {
     const m = await aMeasurement({ parameters: { monitoringWindows: '3' } });
 
     // Act
-    const check = await m.measure({ windows: undefined, historyMinutes: 60 });
+    const check = await m.measure({ windows: undefined });
 
     // Assess
     expect(check).toMatchObject({ outcome: 'measured', windows: 3 });
-    expect(m.forecaster.calls[0].instances.map((i) => i.start)).toEqual(['2025-03-05 04:30:00', '2025-03-05 05:00:00', '2025-03-05 05:30:00']);
+    expect(m.forecaster.calls[0].instances.map((i) => i.target.length)).toEqual([330, 360, 390]);
   });
 
   it.each([
@@ -371,5 +375,74 @@ describe('Use case: measureAccuracy', () => {
     // Act / Assess
     await expect(m.measure()).rejects.toMatchObject({ name: 'ValidationError', message });
     expect(m.monitoringStore.checks).toEqual([]);
+  });
+  describe('the same history as the gate', () => {
+    it('sends the endpoint the very instances a training at that hour sends the batch transform for the same windows', async () => {
+      // Prepare: a one-day training window; the data (minutes 0..419) is younger than it.
+      const level = (i: number) => 1000 + 10 * i + (i % 7) / 3;
+      const m = await aMeasurement({ level, parameters: { windowDays: '1' } });
+      const objectStore = new InMemoryObjectStore();
+      const training = await extractSeries(
+        { featureStore: m.featureStore, objectStore },
+        { asOf: AS_OF, windowDays: 1, predictionLength: 30, minValidPoints: 90, evaluationWindows: 2, dataPrefix: 's3://artifacts/training/job-1' },
+      );
+      const transformInput = String(await objectStore.get(`${training.transformInputUri}input.json`)).trim().split('\n').map((line) => JSON.parse(line));
+
+      // Act
+      await m.measure({ seriesMinutes: undefined });
+
+      // Assess
+      expect(m.forecaster.calls[0].instances).toEqual(transformInput);
+      expect(transformInput.map((i: { start: string; target: unknown[] }) => [i.start, i.target.length])).toEqual([
+        ['2025-03-05 00:00:00', 360],
+        ['2025-03-05 00:00:00', 390],
+      ]);
+    });
+
+    it('reads the training window (training/window-days) up to the check when the input names no series', async () => {
+      // Prepare: a quarter-day window, 360 minutes before AS_OF: from minute 60.
+      const m = await aMeasurement({ parameters: { windowDays: '0.25' } });
+
+      // Act
+      await m.measure({ seriesMinutes: undefined });
+
+      // Assess
+      expect(m.forecaster.calls[0].instances.map((i) => [i.start, i.target.length])).toEqual([
+        ['2025-03-05 01:00:00', 300],
+        ['2025-03-05 01:00:00', 330],
+      ]);
+    });
+
+    it('fails naming both parameters when the windows fill the whole training window, and records nothing', async () => {
+      // Prepare: 12 windows of 30 minutes are the whole quarter-day window: nothing precedes the first.
+      const m = await aMeasurement({ parameters: { windowDays: '0.25', monitoringWindows: '12' } });
+
+      // Act / Assess
+      await expect(m.measure({ windows: undefined, seriesMinutes: undefined })).rejects.toMatchObject({
+        name: 'ValidationError',
+        message:
+          'parameter /btc-fee-deepar/test/monitoring/windows asks for 12 windows of 30 minutes (360), but parameter /btc-fee-deepar/test/training/window-days ' +
+          'holds 360 minutes: no minute would precede the first window to forecast it from; lower the windows or lengthen the series',
+      });
+      expect(m.monitoringStore.checks).toEqual([]);
+      expect(m.forecaster.calls).toEqual([]);
+    });
+
+    it("splits the windows into requests under SageMaker's payload limit and scores their answers in order", async () => {
+      // Prepare: a week's series of long decimals, 48 windows: ~7 MB of instances, over one request's 5 MB.
+      const week = 7 * 1440;
+      const level = (i: number) => 12345.678901 + i / 7;
+      const m = await aMeasurement({ minutes: range(week), level, answer: constant(100) });
+
+      // Act
+      const check = await m.measure({ asOf: minutesAfterT0(week), windows: 48, seriesMinutes: week });
+
+      // Assess
+      const bodies = m.forecaster.calls.map((c) => Buffer.byteLength(JSON.stringify(c.instances)));
+      expect(bodies.length).toBeGreaterThan(1);
+      for (const bytes of bodies) expect(bytes).toBeLessThanOrEqual(ENDPOINT_BATCH.maxBytes);
+      expect(m.forecaster.calls.flatMap((c) => c.instances.map((i) => i.target.length))).toEqual(range(48).map((w) => week - (48 - w) * 30));
+      expect(check).toMatchObject({ outcome: 'measured', windows: 48 });
+    });
   });
 });
