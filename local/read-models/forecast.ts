@@ -13,8 +13,6 @@ import type { FeatureStore } from '../../src/ports/feature-store';
 
 /** The quantiles the Live chart draws: the 10-90% band, the 30-70% band and the median. */
 export const BAND_QUANTILES = ['0.1', '0.3', '0.5', '0.7', '0.9'] as const;
-/** As much history as the monitoring checks give the endpoint (measure-accuracy's default). */
-export const CONTEXT_MINUTES = 360;
 
 const CONFIGURATION: InferenceConfiguration = { num_samples: 100, output_types: ['mean', 'quantiles'], quantiles: [...BAND_QUANTILES] };
 
@@ -47,6 +45,11 @@ export interface ForecastReadModelDeps {
   /** The production endpoint's name and its current config (undefined: no such endpoint). */
   endpointName: string;
   endpointConfigOf(name: string): Promise<string | undefined>;
+  /**
+   * Minutes of the series each forecast conditions on: the training window (`training/window-days`), as the
+   * gate and monitoring forecast, so the chart shows the forecast monitoring scores.
+   */
+  seriesMinutes(): Promise<number>;
 }
 
 const minutesFrom = (start: number, count: number): string[] => Array.from({ length: count }, (_, i) => formatMinute(start + i * MINUTE_MS));
@@ -82,15 +85,18 @@ export class ForecastReadModel {
     if (!latest) return { endpoint, endpointConfig, status: 'no-data', detail: 'the feature store is empty' };
     const nextStart = latest.getTime() + MINUTE_MS;
     const pastStart = nextStart - PREDICTION_LENGTH * MINUTE_MS;
-    const from = pastStart - CONTEXT_MINUTES * MINUTE_MS;
+    const seriesMinutes = await this.deps.seriesMinutes();
+    const from = nextStart - seriesMinutes * MINUTE_MS;
     const records = await this.deps.featureStore.getRecords({ from: new Date(from), to: new Date(nextStart) });
     const values = records.length ? buildSeries(records, { from: new Date(from), to: new Date(nextStart), minValidPoints: 0 }).values : [];
-    const pastContext = values.slice(0, CONTEXT_MINUTES);
-    const nextContext = values.slice(PREDICTION_LENGTH);
     const dataUntil = formatMinute(latest);
-    if (!nextContext.some(Number.isFinite)) return { endpoint, endpointConfig, status: 'no-data', dataUntil, detail: `no fee was recorded in the ${CONTEXT_MINUTES} minutes up to ${dataUntil}` };
-    const withPast = pastContext.some(Number.isFinite);
-    const instances = [toDeepArLine(nextStart - CONTEXT_MINUTES * MINUTE_MS, nextContext), ...(withPast ? [toDeepArLine(from, pastContext)] : [])];
+    // The series starts at its first observed minute, as a training's does; the past window ends 30 minutes before its end.
+    const seriesStart = values.findIndex(Number.isFinite);
+    if (seriesStart < 0) return { endpoint, endpointConfig, status: 'no-data', dataUntil, detail: `no fee was recorded in the ${seriesMinutes} minutes up to ${dataUntil}` };
+    const pastOffset = seriesMinutes - PREDICTION_LENGTH;
+    const withPast = seriesStart < pastOffset && values.slice(seriesStart, pastOffset).some(Number.isFinite);
+    const start = from + seriesStart * MINUTE_MS;
+    const instances = [toDeepArLine(start, values.slice(seriesStart)), ...(withPast ? [toDeepArLine(start, values.slice(seriesStart, pastOffset))] : [])];
     let forecasts: DeepArForecast[] | undefined;
     try {
       forecasts = await this.deps.forecaster.forecast(endpoint, instances, CONFIGURATION);
@@ -99,7 +105,7 @@ export class ForecastReadModel {
       return { endpoint, endpointConfig, status: 'endpoint-error', dataUntil, detail };
     }
     if (!forecasts) return { endpoint, endpointConfig, status: 'no-endpoint', dataUntil, detail: `the endpoint ${endpoint} is not in service` };
-    const actual = values.slice(CONTEXT_MINUTES).map((v) => (Number.isFinite(v) ? v : null));
+    const actual = values.slice(pastOffset).map((v) => (Number.isFinite(v) ? v : null));
     return {
       endpoint,
       endpointConfig,

@@ -78,6 +78,11 @@ export const PARAMETER_DESCRIPTIONS: Readonly<Record<ParameterKey, string>> = {
   minImprovement: 'relative improvement over production a candidate must reach, beyond noise, to be registered (0..1)',
 };
 
+/** The training window in minutes, as a training reads it from the feature store (and monitoring, and the Live chart). */
+export function windowMinutes(windowDays: number): number {
+  return Math.round(windowDays * 24 * 60);
+}
+
 export function parameterName(path: string, key: ParameterKey): string {
   return `${path.replace(/\/$/, '')}/${PARAMETER_NAMES[key]}`;
 }

@@ -7,6 +7,7 @@
 import { buildDeepArChannels } from '../core/deepar-channels';
 import { InsufficientDataError } from '../core/errors';
 import { MINUTE_MS, formatMinute, parseMinute } from '../core/feature-record';
+import { windowMinutes } from '../core/run-config';
 import { buildSeries } from '../core/series';
 import type { FeatureStore } from '../ports/feature-store';
 import type { ObjectStore } from '../ports/object-store';
@@ -42,7 +43,7 @@ export interface ExtractSeriesInput {
 export async function extractSeries(deps: ExtractSeriesDeps, input: ExtractSeriesInput) {
   // The window ends at the last closed minute before asOf.
   const to = Math.floor(input.asOf.getTime() / MINUTE_MS) * MINUTE_MS;
-  const windowStart = to - Math.round(input.windowDays * 24 * 60) * MINUTE_MS;
+  const windowStart = to - windowMinutes(input.windowDays) * MINUTE_MS;
   const records = await deps.featureStore.getRecords({ from: new Date(windowStart), to: new Date(to) });
   // The window is what exists, up to windowDays: a young feature group is not padded with days of missing minutes.
   const held = records.map((r) => parseMinute(r.tx_minute)).filter((m): m is number => m !== undefined);

@@ -8,7 +8,7 @@ import { ENDPOINT_BATCH, batchInstances, type DeepArForecast } from '../core/eva
 import { parseMinute } from '../core/feature-record';
 import { DEFAULT_QUANTILES } from '../core/metrics';
 import { skillOf, type Stage } from '../core/monitoring-policy';
-import { parameterName, readRunConfig } from '../core/run-config';
+import { parameterName, readRunConfig, windowMinutes } from '../core/run-config';
 import { buildSeries } from '../core/series';
 import type { DeepArLine } from '../core/deepar-channels';
 import type { EndpointForecaster, InferenceConfiguration } from '../ports/endpoint-forecaster';
@@ -52,7 +52,7 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
   const { threshold } = config;
   const spec: WindowSpec = {
     windows: input.windows ?? config.monitoringWindows,
-    seriesMinutes: input.seriesMinutes ?? Math.round(config.windowDays * 24 * 60),
+    seriesMinutes: input.seriesMinutes ?? windowMinutes(config.windowDays),
   };
   checkWindowsFitSeries(spec, {
     windows: input.windows === undefined ? `parameter ${parameterName(deps.parameterPath, 'monitoringWindows')}` : "the event's windows",

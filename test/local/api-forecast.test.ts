@@ -40,6 +40,7 @@ describe('Class: ForecastReadModel', () => {
       forecaster: { forecast: async (_name, instances) => (calls.push(instances.length), instances.map(() => flat(100))) },
       endpointName: 'prod',
       endpointConfigOf: async () => config,
+      seriesMinutes: async () => 7 * 1440,
     };
     const model = new ForecastReadModel(deps);
     // Act
@@ -74,11 +75,38 @@ describe('Class: ForecastReadModel', () => {
       },
       endpointName: 'prod',
       endpointConfigOf: async () => 'config-a',
+      seriesMinutes: async () => 7 * 1440,
     });
     expect(await model.production()).toMatchObject({ status: 'endpoint-error', detail: 'ModelError: the worker died' });
     fail = false;
     // an endpoint error is kept for the minute like any answer (a failing endpoint is not flooded either)
     featureStore.advance();
     expect((await model.production()).status).toBe('ok');
+  });
+
+  it('forecasts from the whole training window, from its first observed minute, as monitoring and the gate do', async () => {
+    // Prepare: 400 minutes of data, younger than the 1-day window; then a 5-hour window, shorter than the data.
+    const featureStore = aFeatureStore(400);
+    const asked: Array<Array<[string, number]>> = [];
+    let seriesMinutes = 1440;
+    const model = new ForecastReadModel({
+      featureStore,
+      forecaster: { forecast: async (_n, instances) => (asked.push(instances.map((i) => [i.start, i.target.length])), instances.map(() => flat(100))) },
+      endpointName: 'prod',
+      endpointConfigOf: async () => 'config-a',
+      seriesMinutes: async () => seriesMinutes,
+    });
+
+    // Act
+    await model.production();
+    seriesMinutes = 300;
+    featureStore.advance();
+    await model.production();
+
+    // Assess: the next window from all 400 minutes, the past one from all but its last 30.
+    expect(asked).toEqual([
+      [['2025-03-12 10:00:00', 400], ['2025-03-12 10:00:00', 370]],
+      [['2025-03-12 11:41:00', 300], ['2025-03-12 11:41:00', 270]],
+    ]);
   });
 });
