@@ -60,6 +60,8 @@ interface Job {
   paths: number;
   /** When it was queued (performance.now()). */
   queuedAt: number;
+  /** Its worker died answering it in a batch: it is tried once more alone, so one poisonous request fails alone. */
+  alone?: boolean;
   resolve(result: { predictions: unknown[] }): void;
   reject(error: unknown): void;
 }
@@ -118,9 +120,10 @@ export class InferencePool {
   private closed = false;
   /**
    * What the pool has done so far: batches sent, requests in them, the largest batch, requests refused (queue
-   * full), batches timed, and the milliseconds the workers spent in inference (their busy time).
+   * full), batches timed, the milliseconds the workers spent in inference (their busy time), and requests
+   * tried again alone because their batch's worker died.
    */
-  readonly stats = { batches: 0, batchedRequests: 0, largestBatch: 0, refused: 0, batchesMeasured: 0, inferenceMs: 0 };
+  readonly stats = { batches: 0, batchedRequests: 0, largestBatch: 0, refused: 0, batchesMeasured: 0, inferenceMs: 0, retriedAlone: 0 };
 
   constructor(options: InferencePoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
@@ -220,10 +223,12 @@ export class InferencePool {
   }
 
   /**
-   * A worker died (a crash, or it was terminated): the requests it was answering fail at once with a 503 the
-   * client may retry, and a new worker takes its place (loading models as requests need them). One that died
-   * before it ever answered is replaced by the next request instead, so a worker that cannot start does not
-   * restart in a loop; the requests waiting then are refused rather than left hanging.
+   * A worker died (a crash, or it was terminated): a request it was answering alone fails at once with a 503
+   * the client may retry; the requests of a batch are each tried once more alone, at the head of the queue
+   * (which of them killed it is unknown: only that one should fail). A new worker takes its place (loading
+   * models as requests need them). One that died before it ever answered is replaced by the next request
+   * instead, so a worker that cannot start does not restart in a loop; the requests waiting then are refused
+   * rather than left hanging.
    */
   private lose(slot: Slot, why: string): void {
     const at = this.slots.indexOf(slot);
@@ -232,7 +237,12 @@ export class InferencePool {
     const error = workerLost(why);
     const batch = slot.busy ?? [];
     slot.busy = undefined;
-    for (const job of batch) this.settle(job, () => job.reject(error));
+    if (batch.length > 1 && !this.closed) {
+      for (const job of batch) job.alone = true;
+      this.stats.retriedAlone += batch.length;
+      this.queue.unshift(...batch);
+      this.queuedPaths += batch.reduce((sum, job) => sum + job.paths, 0);
+    } else for (const job of batch) this.settle(job, () => job.reject(error));
     for (const [id, waiting] of this.pending) {
       if (waiting.worker !== slot.worker) continue;
       this.pending.delete(id);
@@ -255,7 +265,7 @@ export class InferencePool {
     const batch: Job[] = [];
     let paths = 0;
     this.queue.forEach((job, i) => {
-      const fits = i === 0 || (job.key === head.key && batch.length < this.maxBatchRequests && paths + job.paths <= this.maxBatchPaths);
+      const fits = i === 0 || (!head.alone && !job.alone && job.key === head.key && batch.length < this.maxBatchRequests && paths + job.paths <= this.maxBatchPaths);
       if (!fits) return;
       batch.push(job);
       paths += job.paths;

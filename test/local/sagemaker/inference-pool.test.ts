@@ -1,7 +1,8 @@
 /**
  * Issue 13: an inference worker that dies is replaced. The request it was answering gets SageMaker Runtime's
  * ServiceUnavailable (503, "Try your call again": test/fixtures/aws/sagemaker-runtime-invoke-endpoint.json) at
- * once, not a hang; a new worker takes its place and the next requests are answered.
+ * once, not a hang; a new worker takes its place and the next requests are answered. The requests of a batch
+ * it was answering are each tried once more alone: which one killed it is unknown, only that one should fail.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,6 +69,32 @@ describe('Class: InferencePool, a worker that dies', () => {
       expect(pool.workers[0]).not.toBe(dying);
       expect(forecastLength(await waiting)).toBe(30);
       expect(forecastLength(await pool.run('fees', modelDir, LIGHT as never, 0))).toBe(30);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('tries each request of the batch it was answering once more alone: the replacement answers them all', async () => {
+    // Prepare: a heavy request keeps the one worker busy while three others queue and then go as one batch
+    // (the path and wait bounds raised so that heavy ones queue and batch: seconds of work, killed well before it ends).
+    const pool = new InferencePool({ size: 1, maxBatchPaths: 100_000, maxQueueWaitMs: 60_000 });
+    try {
+      await pool.preload('fees', modelDir);
+      const [dying] = pool.workers;
+      const heavy = pool.run('fees', modelDir, HEAVY as never, 0);
+      const batched = [1, 2, 3].map((seed) => pool.run('fees', modelDir, HEAVY as never, seed));
+      await heavy;
+      while (pool.stats.batches < 2) await new Promise((r) => setTimeout(r, 1));
+      expect(pool.stats).toMatchObject({ batches: 2, largestBatch: 3 });
+
+      // Act
+      await dying.terminate();
+      const answers = await Promise.all(batched);
+
+      // Assess
+      expect(answers.map(forecastLength)).toEqual([30, 30, 30]);
+      expect(pool.stats).toMatchObject({ retriedAlone: 3, batches: 5 });
+      expect(pool.workers[0]).not.toBe(dying);
     } finally {
       await pool.close();
     }
