@@ -37,7 +37,7 @@ export interface MeasureAccuracyDeps {
   endpoints: Record<Stage, string>;
 }
 
-export interface MeasureAccuracyInput extends Partial<WindowSpec> {
+export interface MeasureAccuracyInput {
   stage: Stage;
   asOf: Date;
   /** Windows scored; `monitoring/windows` when absent. */
@@ -116,8 +116,9 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
 
 /**
  * The windows' forecasts, in requests under SageMaker's payload limit: each instance carries the whole
- * training window (a week of real fees is ~0.17 MB of JSON: 12 windows ~2 MB, one request), so a long window with many windows takes several requests.
- * Undefined when no endpoint is in service; an answer that is not a list is returned as it came, to be refused.
+ * training window (a week of real fees is ~0.17 MB of JSON: 12 windows ~2 MB, one request), so a long
+ * window with many windows takes several. Undefined when no endpoint is in service; an answer that is not
+ * a list is returned as it came, to be refused.
  */
 async function forecastInBatches(forecaster: EndpointForecaster, endpoint: string, instances: DeepArLine[]): Promise<unknown> {
   const forecasts: DeepArForecast[] = [];
