@@ -77,8 +77,12 @@ describe('Twin: mlops up --live against a fake feed', () => {
     const before = writtenMinutes.slice(0, 4).at(-1)!;
     const after = writtenMinutes[4];
     expect(failedMinutes.every((m) => m > before && m <= after)).toBe(true);
-    expect(stored.gaps).toEqual([{ from: expect.any(String), to: expect.any(String), minutes: (Date.parse(after) - Date.parse(before)) / MINUTE_MS - 1 }]);
-    expect(stored.gaps[0].minutes).toBeGreaterThanOrEqual(6);
+    const outage = { from: formatMinute(Date.parse(before) + MINUTE_MS), to: after, minutes: (Date.parse(after) - Date.parse(before)) / MINUTE_MS - 1 };
+    expect(stored.gaps).toContainEqual(outage);
+    expect(outage.minutes).toBeGreaterThanOrEqual(6);
+    // Any other gap is a poll that ran late on a loaded machine (a virtual minute is 250 ms real here): never
+    // inside the outage, and never a minute the feed answered for (checked above).
+    for (const gap of stored.gaps.filter((g) => g.from !== outage.from)) expect(gap.to <= before || gap.from > after).toBe(true);
     // Outage notifications: exactly two, in the outbox.
     const mails = (await outbox.list()).sort((a, b) => Date.parse(a.date) - Date.parse(b.date));
     expect(mails.map((m) => m.subject)).toEqual(['Fee source outage: no fee data is being ingested', 'Fee source back: ingestion resumed']);
