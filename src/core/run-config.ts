@@ -116,10 +116,11 @@ export function requiredHistoryMinutes(config: Pick<RunConfig, 'minHistoryMinute
 }
 
 /**
- * The history a training needs must fit in its window: otherwise every run would wait for data forever.
- * Names the parameter that asks for more than `training/window-days` can hold.
+ * The history a training needs must fit in its window: otherwise every run would wait for data forever. And
+ * monitoring's windows must leave some of the window before them to forecast from (a check reads the training
+ * window). Names the parameter that asks for more than `training/window-days` can hold.
  */
-export function checkHistoryFitsWindow(config: Pick<RunConfig, 'minHistoryMinutes' | 'evaluationWindows' | 'windowDays'>, predictionLength: number, minValidPoints: number, path = ''): void {
+export function checkHistoryFitsWindow(config: Pick<RunConfig, 'minHistoryMinutes' | 'evaluationWindows' | 'monitoringWindows' | 'windowDays'>, predictionLength: number, minValidPoints: number, path = ''): void {
   const windowMinutes = Math.floor(config.windowDays * 24 * 60);
   const evaluationNeeds = config.evaluationWindows * predictionLength + minValidPoints;
   if (evaluationNeeds > windowMinutes) {
@@ -135,6 +136,15 @@ export function checkHistoryFitsWindow(config: Pick<RunConfig, 'minHistoryMinute
       `parameter ${parameterName(path, 'minHistoryMinutes')} is ${config.minHistoryMinutes}: more minutes than ${parameterName(path, 'windowDays')} ` +
         `(${config.windowDays} days, ${windowMinutes} minutes) holds, so no training would ever start; lower it or raise training/window-days`,
       { field: 'minHistoryMinutes' },
+    );
+  }
+  const monitoringNeeds = config.monitoringWindows * predictionLength;
+  if (monitoringNeeds >= windowMinutes) {
+    throw new ValidationError(
+      `parameter ${parameterName(path, 'monitoringWindows')} is ${config.monitoringWindows}: ${config.monitoringWindows} windows of ${predictionLength} minutes ` +
+        `(${monitoringNeeds}) fill all of ${parameterName(path, 'windowDays')} (${config.windowDays} days, ${windowMinutes} minutes), which each check reads, ` +
+        'leaving nothing to forecast the first window from; lower monitoring/windows or raise training/window-days',
+      { field: 'monitoringWindows' },
     );
   }
 }

@@ -122,4 +122,24 @@ describe('State machine: monitoring by skill', () => {
     expect(JSON.parse(execution.cause!)).toEqual({ errorType: 'ValidationError', errorMessage: message });
     expect(trainings(f)).toHaveLength(0);
   });
+
+  it('BadParameter: monitoring windows that fill the whole training window fail the run, naming both parameters', async () => {
+    // Prepare: 12 windows of 30 minutes are all of a quarter-day window (2 evaluation windows and 5 h of history fit it).
+    await f.setParameter('evaluation/windows', '2');
+    await f.setParameter('training/min-history-minutes', '300');
+    await f.setParameter('training/window-days', '0.25');
+    const at = new Date(f.asOf.getTime() + HOUR);
+    f.clock.set(at);
+
+    // Act
+    const execution = await f.pipeline.startMonitoring(at).done;
+
+    // Assess
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'ValidationError' });
+    expect(JSON.parse(execution.cause!).errorMessage).toBe(
+      'parameter /btc-fee-deepar/local/monitoring/windows is 12: 12 windows of 30 minutes (360) fill all of /btc-fee-deepar/local/training/window-days ' +
+        '(0.25 days, 360 minutes), which each check reads, leaving nothing to forecast the first window from; lower monitoring/windows or raise training/window-days',
+    );
+    expect(trainings(f)).toHaveLength(0);
+  });
 });
