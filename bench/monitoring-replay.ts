@@ -186,6 +186,11 @@ function summarize(criterion: string, withRetraining: Replay, frozen: Replay) {
     const fix = withRetraining.retrainings.find((r) => r.deployed && r.at >= d.from && r.at <= d.to + K * HOUR);
     return fix ? (fix.at - d.from) / HOUR : undefined;
   });
+  // Why a drop was not fixed: the model serving in the retraining run (not the frozen one) breached, or not, in its hours.
+  const dropChecks = drops.map((d) => {
+    const checks = withRetraining.hours.filter((h) => h.at >= d.from && h.at <= d.to && h.production !== undefined);
+    return { hours: checks.length, breachesWithRetraining: checks.filter((h) => isBreach(h.production!)).length };
+  });
   // A false alarm: a retraining started while the frozen model's skill held (the injected degradation's aside).
   const falseAlarms = monitoringRetrainings.filter((r) => {
     const frozenCheck = frozenAt.get(r.at);
@@ -220,6 +225,7 @@ function summarize(criterion: string, withRetraining: Replay, frozen: Replay) {
   console.log(`false alarms (retrainings while the frozen model's skill held, the injection's aside): ${falseAlarms.length}${falseAlarms.length ? ` (${falseAlarms.map((r) => hourOf(r.at)).join(', ')})` : ''}`);
   console.log(`sustained drops of the frozen model (${K}+ checks with skill over ${MAX_SKILL}): ${drops.length}`);
   console.log(`  delay from each drop's start to a retrained model serving: ${delays.map((d) => (d === undefined ? 'not fixed' : `${d} h`)).join(', ') || 'n/a'}`);
+  console.log(`  the retraining run's own model in those hours (breaching checks / checks): ${dropChecks.map((c) => `${c.breachesWithRetraining}/${c.hours}`).join(', ') || 'n/a'}`);
   console.log(`injected degradation at ${injection ? new Date(injection.at).toISOString() : 'n/a'}: flagged by check ${injection?.detectedChecks ?? 'none'} after it, a good model serving ${injection?.fixedHours ?? 'never'} h after it (target: first check, within 4 h)`);
   console.log(`threshold over the replay (quality/threshold, moved by each approval; the serving model's approved loss beside it):`);
   console.log(`  from (UTC hour)   threshold   approved loss`);
@@ -237,6 +243,7 @@ function summarize(criterion: string, withRetraining: Replay, frozen: Replay) {
     false_alarms: falseAlarms.length,
     sustained_drops: drops.length,
     drop_to_serving_hours: delays.map((d) => d ?? null),
+    drops: drops.map((d, i) => ({ from: hourOf(d.from), to: hourOf(d.to), ...dropChecks[i], fixed_hours: delays[i] ?? null })),
     degradation_detected_checks: injection?.detectedChecks ?? null,
     degradation_fixed_hours: injection?.fixedHours ?? null,
     threshold_changes: thresholdChanges,
