@@ -39,12 +39,12 @@ export function measuredRange(asOf: Date, spec: WindowSpec): { from: number; to:
  * Refuses windows the series cannot hold: at least one minute must precede the first window. `names` says
  * which settings set the two figures (parameters, or the event's fields), so the error names them.
  */
-export function checkWindowsFitSeries(spec: WindowSpec, names: { windows: string; seriesMinutes: string }): void {
+export function checkWindowsFitSeries(spec: WindowSpec, names: { windows: string; seriesMinutes: string; field: string }): void {
   if (spec.seriesMinutes > spec.windows * WINDOW_MINUTES) return;
   throw new ValidationError(
     `${names.windows} asks for ${spec.windows} windows of ${WINDOW_MINUTES} minutes (${spec.windows * WINDOW_MINUTES}), but ${names.seriesMinutes} ` +
       `holds ${spec.seriesMinutes} minutes: no minute would precede the first window to forecast it from; lower the windows or lengthen the series`,
-    { field: 'windows' },
+    { field: names.field },
   );
 }
 
@@ -60,16 +60,15 @@ export type Windows = { instances: DeepArLine[]; actuals: number[][]; naive: Dee
 
 /**
  * Cuts the per-minute values read from `from` (`spec.seriesMinutes` of them) into the forecaster's
- * instances and the actuals they are scored against. The series starts at its first observed minute, as a
- * training's window starts at its first stored record: a young feature group is not padded with missing days.
+ * instances and the actuals they are scored against. The series starts at `seriesFrom`, the first stored
+ * minute, as a training's window does: a young feature group is not padded with missing days.
  */
-export function cutWindows(values: readonly number[], from: number, spec: WindowSpec): Windows {
+export function cutWindows(values: readonly number[], from: number, spec: WindowSpec, seriesFrom = from): Windows {
   const instances: DeepArLine[] = [];
   const actuals: number[][] = [];
   const naive: DeepArForecast[] = [];
   const firstWindow = spec.seriesMinutes - spec.windows * WINDOW_MINUTES;
-  const observedFrom = values.findIndex(Number.isFinite);
-  const seriesStart = observedFrom < 0 ? values.length : observedFrom;
+  const seriesStart = Math.max(0, Math.round((seriesFrom - from) / MINUTE_MS));
   for (let w = 0; w < spec.windows; w++) {
     const offset = firstWindow + w * WINDOW_MINUTES;
     const windowStart = from + offset * MINUTE_MS;
@@ -78,7 +77,7 @@ export function cutWindows(values: readonly number[], from: number, spec: Window
     if (observed < Math.ceil(WINDOW_MINUTES / 2)) {
       return { stale: `only ${observed} of the ${WINDOW_MINUTES} minutes from ${formatMinute(windowStart)} were observed: too few to score a forecast against` };
     }
-    if (seriesStart >= offset) {
+    if (!values.slice(seriesStart, offset).some(Number.isFinite)) {
       return { stale: `none of the ${offset} minutes before ${formatMinute(windowStart)} was observed: nothing to forecast from` };
     }
     instances.push(toDeepArLine(from + seriesStart * MINUTE_MS, values.slice(seriesStart, offset)));

@@ -56,6 +56,23 @@ const EVENT_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 export const EVENT_TIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss[.SSS]Z";
 
 /** Epoch milliseconds of an event time in Feature Store's format, or undefined (offsets, no seconds, microseconds, 30 February). */
+/**
+ * The first and last minutes stored among `records` (epoch ms), a record with a bad fee included: a window's
+ * series starts at its first stored minute (training reads a bad fee as a missing value, not as a later
+ * start). Both undefined when nothing is stored. A loop, not Math.min(...): a window holds up to 86,400.
+ */
+export function storedMinuteRange(records: readonly { tx_minute?: unknown }[]): { first?: number; last?: number } {
+  let first: number | undefined;
+  let last: number | undefined;
+  for (const record of records) {
+    const minute = parseMinute(record.tx_minute);
+    if (minute === undefined) continue;
+    if (first === undefined || minute < first) first = minute;
+    if (last === undefined || minute > last) last = minute;
+  }
+  return { first, last };
+}
+
 export function parseEventTime(value: unknown): number | undefined {
   if (typeof value !== 'string' || !EVENT_TIME_PATTERN.test(value)) return undefined;
   const ms = Date.parse(value);

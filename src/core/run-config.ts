@@ -121,28 +121,28 @@ export function requiredHistoryMinutes(config: Pick<RunConfig, 'minHistoryMinute
  * window). Names the parameter that asks for more than `training/window-days` can hold.
  */
 export function checkHistoryFitsWindow(config: Pick<RunConfig, 'minHistoryMinutes' | 'evaluationWindows' | 'monitoringWindows' | 'windowDays'>, predictionLength: number, minValidPoints: number, path = ''): void {
-  const windowMinutes = Math.floor(config.windowDays * 24 * 60);
+  const minutes = windowMinutes(config.windowDays);
   const evaluationNeeds = config.evaluationWindows * predictionLength + minValidPoints;
-  if (evaluationNeeds > windowMinutes) {
+  if (evaluationNeeds > minutes) {
     throw new ValidationError(
       `parameter ${parameterName(path, 'evaluationWindows')} is ${config.evaluationWindows}: ${config.evaluationWindows} windows of ${predictionLength} points ` +
         `held out plus ${minValidPoints} to train on need ${evaluationNeeds} minutes, more than ${parameterName(path, 'windowDays')} (${config.windowDays} days, ` +
-        `${windowMinutes} minutes) holds; lower evaluation/windows or raise training/window-days`,
+        `${minutes} minutes) holds; lower evaluation/windows or raise training/window-days`,
       { field: 'evaluationWindows' },
     );
   }
-  if (config.minHistoryMinutes > windowMinutes) {
+  if (config.minHistoryMinutes > minutes) {
     throw new ValidationError(
       `parameter ${parameterName(path, 'minHistoryMinutes')} is ${config.minHistoryMinutes}: more minutes than ${parameterName(path, 'windowDays')} ` +
-        `(${config.windowDays} days, ${windowMinutes} minutes) holds, so no training would ever start; lower it or raise training/window-days`,
+        `(${config.windowDays} days, ${minutes} minutes) holds, so no training would ever start; lower it or raise training/window-days`,
       { field: 'minHistoryMinutes' },
     );
   }
   const monitoringNeeds = config.monitoringWindows * predictionLength;
-  if (monitoringNeeds >= windowMinutes) {
+  if (monitoringNeeds >= minutes) {
     throw new ValidationError(
       `parameter ${parameterName(path, 'monitoringWindows')} is ${config.monitoringWindows}: ${config.monitoringWindows} windows of ${predictionLength} minutes ` +
-        `(${monitoringNeeds}) fill all of ${parameterName(path, 'windowDays')} (${config.windowDays} days, ${windowMinutes} minutes), which each check reads, ` +
+        `(${monitoringNeeds}) fill all of ${parameterName(path, 'windowDays')} (${config.windowDays} days, ${minutes} minutes), which each check reads, ` +
         'leaving nothing to forecast the first window from; lower monitoring/windows or raise training/window-days',
       { field: 'monitoringWindows' },
     );

@@ -6,7 +6,7 @@
  */
 import { buildDeepArChannels } from '../core/deepar-channels';
 import { InsufficientDataError } from '../core/errors';
-import { MINUTE_MS, formatMinute, parseMinute } from '../core/feature-record';
+import { MINUTE_MS, formatMinute, storedMinuteRange } from '../core/feature-record';
 import { windowMinutes } from '../core/run-config';
 import { buildSeries } from '../core/series';
 import type { FeatureStore } from '../ports/feature-store';
@@ -46,8 +46,7 @@ export async function extractSeries(deps: ExtractSeriesDeps, input: ExtractSerie
   const windowStart = to - windowMinutes(input.windowDays) * MINUTE_MS;
   const records = await deps.featureStore.getRecords({ from: new Date(windowStart), to: new Date(to) });
   // The window is what exists, up to windowDays: a young feature group is not padded with days of missing minutes.
-  const held = records.map((r) => parseMinute(r.tx_minute)).filter((m): m is number => m !== undefined);
-  const from = held.length ? Math.max(windowStart, Math.min(...held)) : windowStart;
+  const from = Math.max(windowStart, storedMinuteRange(records).first ?? windowStart);
   const series = buildSeries(records, { from: new Date(from), to: new Date(to), minValidPoints: input.minValidPoints });
   const channels = buildDeepArChannels(series, {
     predictionLength: input.predictionLength,

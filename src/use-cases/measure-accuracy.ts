@@ -5,7 +5,7 @@
  */
 import { checkForecasts, checkWindowsFitSeries, cutWindows, measuredRange, poolScores, stalledIngestion, type WindowSpec } from '../core/accuracy-windows';
 import { ENDPOINT_BATCH, batchInstances, type DeepArForecast } from '../core/evaluation';
-import { parseMinute } from '../core/feature-record';
+import { storedMinuteRange } from '../core/feature-record';
 import { DEFAULT_QUANTILES } from '../core/metrics';
 import { skillOf, type Stage } from '../core/monitoring-policy';
 import { parameterName, readRunConfig, windowMinutes } from '../core/run-config';
@@ -57,6 +57,7 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
   checkWindowsFitSeries(spec, {
     windows: input.windows === undefined ? `parameter ${parameterName(deps.parameterPath, 'monitoringWindows')}` : "the event's windows",
     seriesMinutes: input.seriesMinutes === undefined ? `parameter ${parameterName(deps.parameterPath, 'windowDays')}` : "the event's seriesMinutes",
+    field: input.seriesMinutes !== undefined ? 'seriesMinutes' : input.windows !== undefined ? 'windows' : 'monitoringWindows',
   });
   const base = { at: input.asOf.toISOString(), stage: input.stage, threshold, endpoint, windows: spec.windows };
   const record = async (check: MonitoringCheck): Promise<MonitoringCheck> => {
@@ -67,8 +68,8 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
 
   const range = measuredRange(input.asOf, spec);
   const records = await deps.featureStore.getRecords({ from: new Date(range.from), to: new Date(range.to) });
-  const minutes = records.map((r) => parseMinute(r.tx_minute)).filter((m): m is number => m !== undefined);
-  const stalled = stalledIngestion(minutes.length ? new Date(Math.max(...minutes)) : undefined, input.asOf, range);
+  const stored = storedMinuteRange(records);
+  const stalled = stalledIngestion(stored.last === undefined ? undefined : new Date(stored.last), input.asOf, range);
   if (stalled) return stale(stalled);
 
   let values: number[];
@@ -77,7 +78,7 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
   } catch (error) {
     return stale(describeError(error));
   }
-  const windows = cutWindows(values, range.from, spec);
+  const windows = cutWindows(values, range.from, spec, stored.first);
   if ('stale' in windows) return stale(windows.stale);
 
   let forecasts: unknown;

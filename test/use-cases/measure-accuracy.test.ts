@@ -399,6 +399,28 @@ describe('Use case: measureAccuracy', () => {
       ]);
     });
 
+    it('starts the series at the first stored minute even when its fee is bad, as the training does', async () => {
+      // Prepare: minutes 0..2 stored with a negative fee (read as missing), the rest valid.
+      const level = (i: number) => (i < 3 ? -1 : 1000 + 10 * i);
+      const m = await aMeasurement({ level, parameters: { windowDays: '1' } });
+      const objectStore = new InMemoryObjectStore();
+      const training = await extractSeries(
+        { featureStore: m.featureStore, objectStore },
+        { asOf: AS_OF, windowDays: 1, predictionLength: 30, minValidPoints: 90, evaluationWindows: 2, dataPrefix: 's3://artifacts/training/job-1' },
+      );
+      const transformInput = String(await objectStore.get(`${training.transformInputUri}input.json`)).trim().split('\n').map((line) => JSON.parse(line));
+
+      // Act
+      await m.measure({ seriesMinutes: undefined });
+
+      // Assess
+      expect(m.forecaster.calls[0].instances).toEqual(transformInput);
+      expect(m.forecaster.calls[0].instances.map((i) => [i.start, i.target.slice(0, 4)])).toEqual([
+        ['2025-03-05 00:00:00', ['NaN', 'NaN', 'NaN', 1030]],
+        ['2025-03-05 00:00:00', ['NaN', 'NaN', 'NaN', 1030]],
+      ]);
+    });
+
     it('reads the training window (training/window-days) up to the check when the input names no series', async () => {
       // Prepare: a quarter-day window, 360 minutes before AS_OF: from minute 60.
       const m = await aMeasurement({ parameters: { windowDays: '0.25' } });
