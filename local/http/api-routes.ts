@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Stage } from '../../src/core/monitoring-policy';
-import { readRunConfig, windowMinutes } from '../../src/core/run-config';
+import { DEFAULT_PARAMETERS, readRunConfig, windowMinutes } from '../../src/core/run-config';
 import { LocalEndpointForecaster } from '../adapters/local-endpoint-forecaster';
 import { ExecutionStore } from '../executor/execution-store';
 import type { Pipeline } from '../pipeline';
@@ -55,8 +55,15 @@ export function readModels(twin: Twin, pipeline: Pipeline) {
         return undefined;
       }
     },
-    // Read each time: `mlops config set training/window-days` changes the chart's forecast as it changes monitoring's.
-    seriesMinutes: async () => windowMinutes((await readRunConfig(twin.parameterStore, settings.PARAMETER_PATH)).windowDays),
+    // Read at each poll: `mlops config set training/window-days` changes the chart's forecast as it changes
+    // monitoring's. A parameter the machines refuse (they fail naming it) leaves the chart on the default window.
+    seriesMinutes: async () => {
+      try {
+        return windowMinutes((await readRunConfig(twin.parameterStore, settings.PARAMETER_PATH)).windowDays);
+      } catch {
+        return windowMinutes(Number(DEFAULT_PARAMETERS.windowDays));
+      }
+    },
   });
   const executions: ExecutionsDeps = {
     list: (limit) => pipeline.stepFunctions.executionRecords({ limit }),

@@ -6,7 +6,7 @@
  */
 import { PREDICTION_LENGTH, toDeepArLine } from '../../src/core/deepar-channels';
 import type { DeepArForecast } from '../../src/core/evaluation';
-import { formatMinute, MINUTE_MS } from '../../src/core/feature-record';
+import { formatMinute, MINUTE_MS, storedMinuteRange } from '../../src/core/feature-record';
 import { buildSeries } from '../../src/core/series';
 import type { EndpointForecaster, InferenceConfiguration } from '../../src/ports/endpoint-forecaster';
 import type { FeatureStore } from '../../src/ports/feature-store';
@@ -47,7 +47,8 @@ export interface ForecastReadModelDeps {
   endpointConfigOf(name: string): Promise<string | undefined>;
   /**
    * Minutes of the series each forecast conditions on: the training window (`training/window-days`), as the
-   * gate and monitoring forecast, so the chart shows the forecast monitoring scores.
+   * gate and monitoring forecast theirs (a check an hour later forecasts the same window from the same series,
+   * give or take its first minutes).
    */
   seriesMinutes(): Promise<number>;
 }
@@ -65,13 +66,14 @@ export class ForecastReadModel {
 
   constructor(private readonly deps: ForecastReadModelDeps) {}
 
-  /** The current forecast: computed once per (latest data minute, endpoint config). */
+  /** The current forecast: computed once per (latest data minute, endpoint config, series length). */
   async production(): Promise<ProductionForecast> {
     const latest = this.deps.featureStore.latestMinute();
     const endpointConfig = await this.deps.endpointConfigOf(this.deps.endpointName);
-    const key = `${latest?.toISOString() ?? '-'} ${endpointConfig ?? '-'}`;
+    const seriesMinutes = await this.deps.seriesMinutes();
+    const key = `${latest?.toISOString() ?? '-'} ${endpointConfig ?? '-'} ${seriesMinutes}`;
     if (this.cached?.key !== key) {
-      const value = this.compute(latest, endpointConfig);
+      const value = this.compute(latest, endpointConfig, seriesMinutes);
       this.cached = { key, value };
       // A failure is not kept: the next poll asks again.
       value.catch(() => this.cached?.value === value && (this.cached = undefined));
@@ -79,20 +81,19 @@ export class ForecastReadModel {
     return this.cached.value;
   }
 
-  private async compute(latest: Date | undefined, endpointConfig: string | undefined): Promise<ProductionForecast> {
+  private async compute(latest: Date | undefined, endpointConfig: string | undefined, seriesMinutes: number): Promise<ProductionForecast> {
     const endpoint = this.deps.endpointName;
     if (!endpointConfig) return { endpoint, status: 'no-endpoint', detail: `no endpoint ${endpoint} exists yet: production has no model` };
     if (!latest) return { endpoint, endpointConfig, status: 'no-data', detail: 'the feature store is empty' };
     const nextStart = latest.getTime() + MINUTE_MS;
     const pastStart = nextStart - PREDICTION_LENGTH * MINUTE_MS;
-    const seriesMinutes = await this.deps.seriesMinutes();
     const from = nextStart - seriesMinutes * MINUTE_MS;
     const records = await this.deps.featureStore.getRecords({ from: new Date(from), to: new Date(nextStart) });
     const values = records.length ? buildSeries(records, { from: new Date(from), to: new Date(nextStart), minValidPoints: 0 }).values : [];
     const dataUntil = formatMinute(latest);
-    // The series starts at its first observed minute, as a training's does; the past window ends 30 minutes before its end.
-    const seriesStart = values.findIndex(Number.isFinite);
-    if (seriesStart < 0) return { endpoint, endpointConfig, status: 'no-data', dataUntil, detail: `no fee was recorded in the ${seriesMinutes} minutes up to ${dataUntil}` };
+    // The series starts at its first stored minute, as a training's does; the past window ends 30 minutes before its end.
+    const seriesStart = Math.max(0, Math.round(((storedMinuteRange(records).first ?? nextStart) - from) / MINUTE_MS));
+    if (!values.slice(seriesStart).some(Number.isFinite)) return { endpoint, endpointConfig, status: 'no-data', dataUntil, detail: `no fee was recorded in the ${seriesMinutes} minutes up to ${dataUntil}` };
     const pastOffset = seriesMinutes - PREDICTION_LENGTH;
     const withPast = seriesStart < pastOffset && values.slice(seriesStart, pastOffset).some(Number.isFinite);
     const start = from + seriesStart * MINUTE_MS;

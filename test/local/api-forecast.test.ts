@@ -99,14 +99,13 @@ describe('Class: ForecastReadModel', () => {
 
     // Act
     await model.production();
-    seriesMinutes = 300;
-    featureStore.advance();
+    seriesMinutes = 300; // `mlops config set training/window-days`: asked again, though no minute came
     await model.production();
 
     // Assess: the next window from all 400 minutes, the past one from all but its last 30.
     expect(asked).toEqual([
       [['2025-03-12 10:00:00', 400], ['2025-03-12 10:00:00', 370]],
-      [['2025-03-12 11:41:00', 300], ['2025-03-12 11:41:00', 270]],
+      [['2025-03-12 11:40:00', 300], ['2025-03-12 11:40:00', 270]],
     ]);
   });
 });
