@@ -238,7 +238,9 @@ export class InferencePool {
     const batch = slot.busy ?? [];
     slot.busy = undefined;
     if (batch.length > 1 && !this.closed) {
-      for (const job of batch) job.alone = true;
+      // Requeued as new: their first wait must not count against the queue's bound for newcomers.
+      const now = performance.now();
+      for (const job of batch) Object.assign(job, { alone: true, queuedAt: now });
       this.stats.retriedAlone += batch.length;
       this.queue.unshift(...batch);
       this.queuedPaths += batch.reduce((sum, job) => sum + job.paths, 0);
@@ -249,13 +251,20 @@ export class InferencePool {
       waiting.reject(error);
     }
     if (this.closed) return;
-    if (!slot.answered) {
+    // A worker killed by a request tried alone did start: that request is the poison, not the worker.
+    const killedByRetry = batch.length === 1 && batch[0].alone === true;
+    if (!slot.answered && !killedByRetry) {
       if (this.slots.length === 0) for (const job of this.takeQueued(this.queue.length)) this.settle(job, () => job.reject(error));
+      else this.dispatchIdle();
       return;
     }
-    const replacement = this.spawn();
-    this.slots.push(replacement);
-    this.dispatchNext(replacement);
+    this.slots.push(this.spawn());
+    this.dispatchIdle();
+  }
+
+  /** Every idle worker takes the next batch: requests requeued after a death must not wait for new traffic. */
+  private dispatchIdle(): void {
+    for (const slot of this.slots) if (!slot.busy) this.dispatchNext(slot);
   }
 
   /** The head of the queue and the requests for the same model queued behind it, within the batch bounds. */

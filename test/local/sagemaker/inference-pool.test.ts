@@ -100,6 +100,33 @@ describe('Class: InferencePool, a worker that dies', () => {
     }
   }, 60_000);
 
+  it('a request tried alone that kills the replacement too gets the 503; the others of its batch are still answered', async () => {
+    // Prepare: as above, a batch of three killed mid-way; then the replacement is killed answering the first retry.
+    const pool = new InferencePool({ size: 1, maxBatchPaths: 100_000, maxQueueWaitMs: 60_000 });
+    try {
+      await pool.preload('fees', modelDir);
+      const heavy = pool.run('fees', modelDir, HEAVY as never, 0);
+      const batched = [1, 2, 3].map((seed) => pool.run('fees', modelDir, HEAVY as never, seed).catch((e: unknown) => e));
+      await heavy;
+      while (pool.stats.batches < 2) await new Promise((r) => setTimeout(r, 1));
+      await pool.workers[0].terminate();
+      while (pool.stats.batches < 3) await new Promise((r) => setTimeout(r, 1));
+      const replacement = pool.workers[0];
+
+      // Act: the replacement dies answering the first request tried alone (it never answered before).
+      await replacement.terminate();
+      const [first, ...others] = await Promise.all(batched);
+
+      // Assess
+      expect(first).toMatchObject({ name: 'ServiceUnavailable', retryAfterSeconds: 1 });
+      expect(others.map((a) => forecastLength(a as { predictions: unknown[] }))).toEqual([30, 30]);
+      expect(pool.workers).toHaveLength(1);
+      expect(pool.workers[0]).not.toBe(replacement);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it('over HTTP the client reads 503 ServiceUnavailable with Retry-After, and its retry is answered', async () => {
     // Prepare
     const pool = new InferencePool({ size: 1 });
