@@ -377,16 +377,21 @@ describe('Use case: measureAccuracy', () => {
     expect(m.monitoringStore.checks).toEqual([]);
   });
   describe('the same history as the gate', () => {
+    /** The batch transform's instances of a training at AS_OF with a one-day window and 2 evaluation windows. */
+    const theGatesInstances = async (featureStore: Awaited<ReturnType<typeof aMeasurement>>['featureStore']) => {
+      const objectStore = new InMemoryObjectStore();
+      const training = await extractSeries(
+        { featureStore, objectStore },
+        { asOf: AS_OF, windowDays: 1, predictionLength: 30, minValidPoints: 90, evaluationWindows: 2, dataPrefix: 's3://artifacts/training/job-1' },
+      );
+      return String(await objectStore.get(`${training.transformInputUri}input.json`)).trim().split('\n').map((line) => JSON.parse(line));
+    };
+
     it('sends the endpoint the very instances a training at that hour sends the batch transform for the same windows', async () => {
       // Prepare: a one-day training window; the data (minutes 0..419) is younger than it.
       const level = (i: number) => 1000 + 10 * i + (i % 7) / 3;
       const m = await aMeasurement({ level, parameters: { windowDays: '1' } });
-      const objectStore = new InMemoryObjectStore();
-      const training = await extractSeries(
-        { featureStore: m.featureStore, objectStore },
-        { asOf: AS_OF, windowDays: 1, predictionLength: 30, minValidPoints: 90, evaluationWindows: 2, dataPrefix: 's3://artifacts/training/job-1' },
-      );
-      const transformInput = String(await objectStore.get(`${training.transformInputUri}input.json`)).trim().split('\n').map((line) => JSON.parse(line));
+      const transformInput = await theGatesInstances(m.featureStore);
 
       // Act
       await m.measure({ seriesMinutes: undefined });
@@ -403,12 +408,7 @@ describe('Use case: measureAccuracy', () => {
       // Prepare: minutes 0..2 stored with a negative fee (read as missing), the rest valid.
       const level = (i: number) => (i < 3 ? -1 : 1000 + 10 * i);
       const m = await aMeasurement({ level, parameters: { windowDays: '1' } });
-      const objectStore = new InMemoryObjectStore();
-      const training = await extractSeries(
-        { featureStore: m.featureStore, objectStore },
-        { asOf: AS_OF, windowDays: 1, predictionLength: 30, minValidPoints: 90, evaluationWindows: 2, dataPrefix: 's3://artifacts/training/job-1' },
-      );
-      const transformInput = String(await objectStore.get(`${training.transformInputUri}input.json`)).trim().split('\n').map((line) => JSON.parse(line));
+      const transformInput = await theGatesInstances(m.featureStore);
 
       // Act
       await m.measure({ seriesMinutes: undefined });
