@@ -74,22 +74,29 @@ describe('Class: InferencePool, a worker that dies', () => {
     }
   }, 60_000);
 
+  /** The path and wait bounds raised so that heavy requests queue and batch: seconds of work, killed well before it ends. */
+  const aOneWorkerPoolThatBatches = () => new InferencePool({ size: 1, maxBatchPaths: 100_000, maxQueueWaitMs: 60_000 });
+  /** A heavy request keeps the one worker busy while three others queue; they go as one batch, now being answered. */
+  async function threeRequestsInOneBatch(pool: InferencePool) {
+    await pool.preload('fees', modelDir);
+    const [dying] = pool.workers;
+    const heavy = pool.run('fees', modelDir, HEAVY as never, 0);
+    const batched = [1, 2, 3].map((seed) => pool.run('fees', modelDir, HEAVY as never, seed).catch((e: unknown) => e));
+    await heavy;
+    while (pool.stats.batches < 2) await new Promise((r) => setTimeout(r, 1));
+    return { dying, batched };
+  }
+
   it('tries each request of the batch it was answering once more alone: the replacement answers them all', async () => {
-    // Prepare: a heavy request keeps the one worker busy while three others queue and then go as one batch
-    // (the path and wait bounds raised so that heavy ones queue and batch: seconds of work, killed well before it ends).
-    const pool = new InferencePool({ size: 1, maxBatchPaths: 100_000, maxQueueWaitMs: 60_000 });
+    // Prepare
+    const pool = aOneWorkerPoolThatBatches();
     try {
-      await pool.preload('fees', modelDir);
-      const [dying] = pool.workers;
-      const heavy = pool.run('fees', modelDir, HEAVY as never, 0);
-      const batched = [1, 2, 3].map((seed) => pool.run('fees', modelDir, HEAVY as never, seed));
-      await heavy;
-      while (pool.stats.batches < 2) await new Promise((r) => setTimeout(r, 1));
+      const { dying, batched } = await threeRequestsInOneBatch(pool);
       expect(pool.stats).toMatchObject({ batches: 2, largestBatch: 3 });
 
       // Act
       await dying.terminate();
-      const answers = await Promise.all(batched);
+      const answers = (await Promise.all(batched)) as Array<{ predictions: unknown[] }>;
 
       // Assess
       expect(answers.map(forecastLength)).toEqual([30, 30, 30]);
@@ -102,14 +109,10 @@ describe('Class: InferencePool, a worker that dies', () => {
 
   it('a request tried alone that kills the replacement too gets the 503; the others of its batch are still answered', async () => {
     // Prepare: as above, a batch of three killed mid-way; then the replacement is killed answering the first retry.
-    const pool = new InferencePool({ size: 1, maxBatchPaths: 100_000, maxQueueWaitMs: 60_000 });
+    const pool = aOneWorkerPoolThatBatches();
     try {
-      await pool.preload('fees', modelDir);
-      const heavy = pool.run('fees', modelDir, HEAVY as never, 0);
-      const batched = [1, 2, 3].map((seed) => pool.run('fees', modelDir, HEAVY as never, seed).catch((e: unknown) => e));
-      await heavy;
-      while (pool.stats.batches < 2) await new Promise((r) => setTimeout(r, 1));
-      await pool.workers[0].terminate();
+      const { dying, batched } = await threeRequestsInOneBatch(pool);
+      await dying.terminate();
       while (pool.stats.batches < 3) await new Promise((r) => setTimeout(r, 1));
       const replacement = pool.workers[0];
 
