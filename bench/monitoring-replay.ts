@@ -199,6 +199,13 @@ function summarize(criterion: string, withRetraining: Replay, frozen: Replay) {
   // The headline compares the two runs on the same hours, the injected degradation's aside (the frozen run has none).
   const ratio = mean(lossesWithOutsideInjection) / mean(lossesFrozenOutsideInjection);
   const ratioWithInjection = mean(lossesWith) / mean(lossesFrozen);
+  // Before the injection and after its fix: after it, the retraining run serves the model that replaced the
+  // broken one (judged by the gate against the broken one), the frozen run still its first model.
+  const lossesBetween = (r: Replay, from: number, to: number) => r.hours.flatMap((h) => (h.production?.loss === undefined || h.at < from || h.at >= to ? [] : [h.production.loss]));
+  const ratioBetween = (from: number, to: number) => mean(lossesBetween(withRetraining, from, to)) / mean(lossesBetween(frozen, from, to));
+  const fixedAt = injection?.fixedHours === undefined ? undefined : injection.at + injection.fixedHours * HOUR;
+  const ratioBeforeInjection = injection ? ratioBetween(-Infinity, injection.at) : ratio;
+  const ratioAfterFix = fixedAt === undefined ? undefined : ratioBetween(fixedAt + HOUR, Infinity);
   const retrainingsPerDay = withRetraining.retrainings.length / DAYS;
   const trainingsPerMonth = retrainingsPerDay * 30.4;
   const trainingMinutes = trainingsPerMonth * COST.trainingMinutes;
@@ -219,6 +226,7 @@ function summarize(criterion: string, withRetraining: Replay, frozen: Replay) {
   console.log(`  with retraining     ${mean(lossesWithOutsideInjection).toFixed(4)}  (${lossesWith.length} checks, ${withRetraining.seconds.toFixed(0)} s; ${mean(lossesWith).toFixed(4)} counting the injected degradation's hours)`);
   console.log(`  never retrained     ${mean(lossesFrozenOutsideInjection).toFixed(4)}  (${lossesFrozen.length} checks, ${frozen.seconds.toFixed(0)} s; ${mean(lossesFrozen).toFixed(4)} counting them)`);
   console.log(`  ratio               ${ratio.toFixed(3)}  (target <= 1.00, stretch <= 0.95; ${ratioWithInjection.toFixed(3)} counting the degradation's hours, which only the retraining run has)`);
+  console.log(`  ratio before the injection ${ratioBeforeInjection.toFixed(3)}, after its fix ${ratioAfterFix === undefined ? 'n/a' : ratioAfterFix.toFixed(3)} (the model that replaced the broken one against the first model)`);
   console.log(`  mean skill          ${mean(skills(withRetraining)).toFixed(3)} with retraining, ${mean(skills(frozen)).toFixed(3)} never retrained (loss / seasonal naive's on the same windows)`);
   console.log(`retrainings started: ${withRetraining.retrainings.length} (${retrainingsPerDay.toFixed(2)} per day; target <= 1), ${withRetraining.retrainings.filter((r) => r.deployed).length} deployed`);
   console.log(`  at ${withRetraining.retrainings.map((r) => `${hourOf(r.at)}${r.deployed ? '' : ' (not deployed)'}`).join(', ') || 'none'}`);
@@ -237,6 +245,8 @@ function summarize(criterion: string, withRetraining: Replay, frozen: Replay) {
     mean_wql_frozen: mean(lossesFrozenOutsideInjection),
     ratio_retrained_to_frozen: ratio,
     ratio_counting_degradation: ratioWithInjection,
+    ratio_before_injection: ratioBeforeInjection,
+    ratio_after_fix: ratioAfterFix ?? null,
     retrainings: withRetraining.retrainings.length,
     retrainings_deployed: withRetraining.retrainings.filter((r) => r.deployed).length,
     retrainings_per_day: retrainingsPerDay,
@@ -257,7 +267,7 @@ function summarize(criterion: string, withRetraining: Replay, frozen: Replay) {
 (async () => {
   const wallStart = Date.now();
   const load = loadavg()[0];
-  const header = `Monitoring replay: ${DAYS} days of the real history after a ${START_DAYS}-day start, hourly checks of ${WINDOWS} windows of 30 min, criteria ${CRITERIA.join(' and ')}, K ${K}, cool-down ${COOLDOWN_HOURS} h, DeepAR ${EPOCHS} epochs per training (the default is ${DEFAULT_HYPERPARAMETERS.epochs}: fewer epochs make every model, retrained or frozen, a little worse alike).`;
+  const header = `Monitoring replay: ${DAYS} days of the real history after a ${START_DAYS}-day start, hourly checks of ${WINDOWS} windows of 30 min, criteria ${CRITERIA.join(' and ')}, K ${K}, cool-down ${COOLDOWN_HOURS} h, DeepAR ${EPOCHS} epochs per training (the default is ${DEFAULT_HYPERPARAMETERS.epochs}; the README's monitoring section has the replay at both: the epochs change the figures, not alike for every model).`;
   console.log(header);
   const [frozen, ...withRetraining] = await Promise.all([replay(false, CRITERIA[0]), ...CRITERIA.map((criterion) => replay(true, criterion))]);
   const summaries = CRITERIA.map((criterion, i) => summarize(criterion, withRetraining[i], frozen));
