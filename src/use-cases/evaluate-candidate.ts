@@ -11,6 +11,7 @@ import { DEFAULT_QUANTILES } from '../core/metrics';
 import { seasonalNaiveForecast } from '../deepar/baselines';
 import type { EndpointForecaster } from '../ports/endpoint-forecaster';
 import type { ObjectStore } from '../ports/object-store';
+import { forecastInRequests } from './endpoint-requests';
 
 const ONE_DAY_OF_MINUTES = 1440;
 
@@ -87,13 +88,8 @@ export async function evaluateCandidate(deps: EvaluateCandidateDeps, input: Eval
   // The models now serving, on the very same windows: champion against challenger.
   const servingForecasts = async (endpoint: string | null) => {
     if (!endpoint) return undefined;
-    const forecasts: DeepArForecast[] = [];
-    for (const batch of batches) {
-      const answer = await deps.forecaster.forecast(endpoint, batch, { num_samples: 100, output_types: ['mean', 'quantiles'], quantiles: DEFAULT_QUANTILES.map(String) });
-      if (!answer) return undefined;
-      forecasts.push(...answer);
-    }
-    return { endpoint, forecasts };
+    const forecasts = await forecastInRequests(deps.forecaster, endpoint, batches);
+    return forecasts === undefined ? undefined : { endpoint, forecasts: forecasts as DeepArForecast[] };
   };
   const [production, staging] = await Promise.all([servingForecasts(input.productionEndpoint), servingForecasts(input.stagingEndpoint)]);
   const report = buildReport({

@@ -4,25 +4,18 @@
  * `endpoint-error`) and is not a failure: an unanswered endpoint must not become a retraining storm.
  */
 import { checkForecasts, checkWindowsFitSeries, cutWindows, measuredRange, poolScores, stalledIngestion, type WindowSpec } from '../core/accuracy-windows';
-import { ENDPOINT_BATCH, batchInstances, type DeepArForecast } from '../core/evaluation';
+import { ENDPOINT_BATCH, batchInstances } from '../core/evaluation';
 import { storedMinuteRange } from '../core/feature-record';
-import { DEFAULT_QUANTILES } from '../core/metrics';
 import { skillOf, type Stage } from '../core/monitoring-policy';
 import { parameterName, readRunConfig, windowMinutes } from '../core/run-config';
 import { buildSeries } from '../core/series';
-import type { DeepArLine } from '../core/deepar-channels';
-import type { EndpointForecaster, InferenceConfiguration } from '../ports/endpoint-forecaster';
+import type { EndpointForecaster } from '../ports/endpoint-forecaster';
 import type { FeatureStore } from '../ports/feature-store';
 import type { MetricsPublisher } from '../ports/metrics-publisher';
 import type { MonitoringCheck, MonitoringStore } from '../ports/monitoring-store';
 import type { ParameterStore } from '../ports/parameter-store';
 import type { ServingModels } from '../ports/serving-models';
-
-export const INFERENCE_CONFIGURATION: InferenceConfiguration = {
-  num_samples: 100,
-  output_types: ['mean', 'quantiles'],
-  quantiles: DEFAULT_QUANTILES.map(String),
-};
+import { forecastInRequests } from './endpoint-requests';
 
 export interface MeasureAccuracyDeps {
   featureStore: FeatureStore;
@@ -83,7 +76,9 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
 
   let forecasts: unknown;
   try {
-    forecasts = await forecastInBatches(deps.forecaster, endpoint, windows.instances);
+    // Each instance carries the whole training window (a week of real fees is ~0.17 MB of JSON: 12 windows
+    // ~2 MB, one request); a long window with many windows takes several.
+    forecasts = await forecastInRequests(deps.forecaster, endpoint, batchInstances(windows.instances, ENDPOINT_BATCH));
   } catch (error) {
     return record({ ...base, outcome: 'endpoint-error', detail: describeError(error) });
   }
@@ -113,22 +108,6 @@ export async function measureAccuracy(deps: MeasureAccuracyDeps, input: MeasureA
   const check = await record({ ...base, outcome: 'measured', loss, rmse, ...judged, ...(detail ? { detail } : {}) });
   await deps.metrics.publishAccuracy({ at: base.at, stage: input.stage, meanWQuantileLoss: loss, threshold, rmse });
   return check;
-}
-
-/**
- * The windows' forecasts, in requests under SageMaker's payload limit: each instance carries the whole
- * training window (a week of real fees is ~0.17 MB of JSON: 12 windows ~2 MB, one request), so a long
- * window with many windows takes several. Undefined when no endpoint is in service; an answer that is not
- * a list is returned as it came, to be refused.
- */
-async function forecastInBatches(forecaster: EndpointForecaster, endpoint: string, instances: DeepArLine[]): Promise<unknown> {
-  const forecasts: DeepArForecast[] = [];
-  for (const batch of batchInstances(instances, ENDPOINT_BATCH)) {
-    const answer: unknown = await forecaster.forecast(endpoint, batch, INFERENCE_CONFIGURATION);
-    if (!Array.isArray(answer)) return answer;
-    forecasts.push(...(answer as DeepArForecast[]));
-  }
-  return forecasts;
 }
 
 /**
